@@ -1,0 +1,51 @@
+"""The series' look: a style set once per notebook, and one colour per class."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib as mpl
+import seaborn as sns
+
+#: One colour per class position (colour-blind-safe palette), shared by every figure.
+CLASS_COLORS: tuple[str, ...] = tuple(sns.color_palette("colorblind", 10).as_hex())
+
+
+def class_colors(n_classes: int) -> list[str]:
+    """Return the colours of the first ``n_classes`` classes.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes, at most ``len(CLASS_COLORS)``.
+    """
+    if not 1 <= n_classes <= len(CLASS_COLORS):
+        raise ValueError(
+            f"n_classes must be between 1 and {len(CLASS_COLORS)}; got {n_classes}."
+        )
+    return list(CLASS_COLORS[:n_classes])
+
+
+def set_style(context: str = "notebook", rc: dict | None = None) -> None:
+    """Set the series' matplotlib style; call once in a notebook's first cell.
+
+    Parameters
+    ----------
+    context : str, default "notebook"
+        A seaborn plotting context ("paper", "notebook", "talk", "poster").
+    rc : dict, optional
+        Extra matplotlib rc settings that override the series' defaults.
+    """
+    sns.set_theme(context=context, style="whitegrid")
+    settings = {
+        "figure.figsize": (6.4, 4.8),
+        "figure.dpi": 80,
+        "savefig.dpi": 80,
+        "axes.titleweight": "bold",
+        "image.cmap": "viridis",
+    }
+    settings.update(rc or {})
+    mpl.rcParams.update(settings)
+
+
+__all__: Sequence[str] = ("CLASS_COLORS", "class_colors", "set_style")

@@ -11,9 +11,9 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model._base import LinearClassifierMixin
 
-from helpers._validation import check_features, check_fitted
+from helpers._validation import check_features
+from helpers.grids import linear_scores
 
 
 @dataclass(frozen=True)
@@ -35,38 +35,6 @@ class LinearPerturbation:
     target: np.ndarray
 
 
-def linear_scores(model: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(W, b)`` such that a linear classifier predicts ``argmax(X @ W.T + b)``.
-
-    For a binary model scikit-learn stores one row, the score of the second class against the
-    first; it is written here as two rows, ``[0, w]`` and ``[0, b]``, so the same argmax rule
-    applies to every model.
-
-    Parameters
-    ----------
-    model : fitted linear classifier
-        ``LogisticRegression``, ``LinearSVC``, ``SGDClassifier`` or another scikit-learn
-        classifier whose decision function is ``X @ coef_.T + intercept_``.
-
-    Returns
-    -------
-    W : ndarray of shape (n_classes, n_features)
-    b : ndarray of shape (n_classes,)
-    """
-    if not isinstance(model, LinearClassifierMixin):
-        raise TypeError(
-            f"model must be a linear scikit-learn classifier (LogisticRegression, LinearSVC, ...); "
-            f"got {type(model).__name__}. For networks use helpers.attacks.deepfool."
-        )
-    check_fitted(model)
-    W = np.asarray(model.coef_, dtype=float)
-    b = np.asarray(model.intercept_, dtype=float)
-    if W.shape[0] == 1:
-        W = np.vstack([np.zeros_like(W), W])
-        b = np.concatenate([[0.0], b])
-    return W, b
-
-
 def minimal_perturbation_linear(
     model: Any, X: Any, overshoot: float = 0.0
 ) -> LinearPerturbation:
@@ -86,7 +54,7 @@ def minimal_perturbation_linear(
     Parameters
     ----------
     model : fitted linear classifier
-        See :func:`linear_scores`.
+        See :func:`helpers.grids.linear_scores`.
     X : array-like of shape (n_samples, n_features)
         The rows to perturb.
     overshoot : float, default 0.0

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
+from scipy.optimize import minimize
+from scipy.spatial import cKDTree
+from sklearn.linear_model._base import LinearClassifierMixin
 
 from helpers._validation import check_features, check_fitted, check_range
 
@@ -149,3 +152,165 @@ def probability_grid(
         names = getattr(model, "feature_names_in_", None)
         feature_names = tuple(names) if names is not None else ("feature 1", "feature 2")
     return ProbabilityGrid(xx, yy, proba, classes, tuple(feature_names))
+
+
+def linear_scores(model: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(W, b)`` such that a linear classifier predicts ``argmax(X @ W.T + b)``.
+
+    For a binary model scikit-learn stores one row, the score of the second class against the
+    first; it is written here as two rows, ``[0, w]`` and ``[0, b]``, so the same argmax rule
+    applies to every model.
+
+    Parameters
+    ----------
+    model : fitted linear classifier
+        ``LogisticRegression``, ``LinearSVC``, ``SGDClassifier`` or another scikit-learn
+        classifier whose decision function is ``X @ coef_.T + intercept_``.
+
+    Returns
+    -------
+    W : ndarray of shape (n_classes, n_features)
+    b : ndarray of shape (n_classes,)
+    """
+    if not isinstance(model, LinearClassifierMixin):
+        raise TypeError(
+            f"model must be a linear scikit-learn classifier (LogisticRegression, LinearSVC, ...); "
+            f"got {type(model).__name__}. For networks use helpers.attacks.deepfool."
+        )
+    check_fitted(model)
+    W = np.asarray(model.coef_, dtype=float)
+    b = np.asarray(model.intercept_, dtype=float)
+    if W.shape[0] == 1:
+        W = np.vstack([np.zeros_like(W), W])
+        b = np.concatenate([[0.0], b])
+    return W, b
+
+
+def _class_index(model: Any, label: Any) -> int:
+    """Position of ``label`` in ``model.classes_``, or a ValueError listing the known classes."""
+    classes = list(np.asarray(model.classes_))
+    if label not in classes:
+        known = ", ".join(str(c) for c in classes)
+        raise ValueError(f"unknown class {label!r}; the model knows: {known}.")
+    return classes.index(label)
+
+
+def equal_probability_point(model: Any) -> np.ndarray:
+    """The point where a three-class linear softmax model gives every class probability 1/3.
+
+    There, all three scores are equal: two linear equations in the two features, so for a
+    model on two features it is a single point (the corner where the three regions meet).
+
+    Parameters
+    ----------
+    model : fitted linear classifier on two features with three classes
+
+    Returns
+    -------
+    ndarray of shape (2,)
+    """
+    W, b = linear_scores(model)
+    if W.shape != (3, 2):
+        raise ValueError(
+            f"the equal-probability point is defined here for 3 classes and 2 features; the model "
+            f"has {W.shape[0]} classes and {W.shape[1]} features."
+        )
+    A = np.array([W[0] - W[1], W[1] - W[2]])
+    rhs = -np.array([b[0] - b[1], b[1] - b[2]])
+    return np.linalg.solve(A, rhs)
+
+
+def most_confident_direction(model: Any, label: Any) -> np.ndarray:
+    """Unit direction along which one class of a linear softmax model gains certainty fastest.
+
+    Along a direction ``d`` the score of class ``k`` beats class ``j`` by a margin that grows as
+    ``t * (w_k - w_j)·d`` at distance ``t``. The direction maximising the smallest of these
+    growth rates is returned; when that rate is positive, the probability of class ``k``
+    tends to 1 along the ray, however far from the data it goes.
+
+    Parameters
+    ----------
+    model : fitted linear classifier
+    label : class label
+        One of ``model.classes_``.
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+        A unit vector. Its growth rate is ``min_j (w_k - w_j)·d`` (see :func:`probability_along_ray`).
+
+    Raises
+    ------
+    ValueError
+        If ``label`` is not a class of the model, or no direction makes the class dominant
+        (its coefficients lie inside the hull of the others').
+    """
+    W, _ = linear_scores(model)
+    k = _class_index(model, label)
+    G = W[k] - np.delete(W, k, axis=0)  # (n_classes - 1, n_features): growth of each margin
+    # max_d min_j G_j·d over unit d is, by duality, the minimum-norm point of the hull of the
+    # rows of G: find convex weights a minimising ||a @ G||.
+    m = len(G)
+    result = minimize(
+        lambda a: float(np.sum((a @ G) ** 2)),
+        np.full(m, 1.0 / m),
+        jac=lambda a: 2.0 * G @ (a @ G),
+        bounds=[(0.0, 1.0)] * m,
+        constraints=[{"type": "eq", "fun": lambda a: a.sum() - 1.0}],
+        method="SLSQP",
+        options={"ftol": 1e-15, "maxiter": 500},
+    )
+    v = result.x @ G
+    norm = np.linalg.norm(v)
+    if norm < 1e-12 or np.min(G @ (v / norm)) <= 0:
+        raise ValueError(
+            f"no direction makes class {label!r} dominant far from the data: its coefficients "
+            "lie inside the hull of the other classes'."
+        )
+    return v / norm
+
+
+def probability_along_ray(
+    model: Any, origin: Any, direction: Any, distances: Any
+) -> np.ndarray:
+    """Class probabilities at ``origin + t * direction / ||direction||`` for each distance ``t``.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+    origin : array-like of shape (n_features,)
+    direction : array-like of shape (n_features,)
+        Any non-zero vector; it is normalised.
+    distances : array-like of shape (n_distances,)
+
+    Returns
+    -------
+    ndarray of shape (n_distances, n_classes)
+    """
+    check_fitted(model)
+    origin = check_features(origin, n_features=model.n_features_in_, name="origin", allow_1d=True)[0]
+    direction = check_features(
+        direction, n_features=model.n_features_in_, name="direction", allow_1d=True
+    )[0]
+    norm = np.linalg.norm(direction)
+    if norm == 0:
+        raise ValueError("direction is the zero vector; give a direction with a non-zero length.")
+    t = np.asarray(distances, dtype=float).reshape(-1, 1)
+    return model.predict_proba(origin + t * direction / norm)
+
+
+def distance_to_data(points: Any, X: Any) -> np.ndarray:
+    """Euclidean distance from each point to its nearest row of ``X``.
+
+    Parameters
+    ----------
+    points : array-like of shape (n_points, n_features)
+    X : array-like of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ndarray of shape (n_points,)
+    """
+    X = check_features(X)
+    points = check_features(points, n_features=X.shape[1], name="points", allow_1d=True)
+    return cKDTree(X).query(points)[0]

@@ -6,5 +6,27 @@ state; :func:`set_style` is the one exception, called once in a notebook's first
 """
 
 from helpers.plotting._style import CLASS_COLORS, class_colors, set_style
+from helpers.plotting.regions import (
+    plot_decision_regions,
+    plot_observations,
+    plot_perturbations,
+    plot_points,
+    plot_probability_contours,
+    plot_probability_map,
+    plot_ray_probabilities,
+    plot_uncertainty_region,
+)
 
-__all__ = ["CLASS_COLORS", "class_colors", "set_style"]
+__all__ = [
+    "CLASS_COLORS",
+    "class_colors",
+    "set_style",
+    "plot_decision_regions",
+    "plot_observations",
+    "plot_perturbations",
+    "plot_points",
+    "plot_probability_contours",
+    "plot_probability_map",
+    "plot_ray_probabilities",
+    "plot_uncertainty_region",
+]

@@ -1,0 +1,31 @@
+"""Shared fixtures. Figures are drawn with the non-interactive Agg backend and closed after each test."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import data, models  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def iris_xy() -> tuple[np.ndarray, np.ndarray]:
+    """Iris petal features (150, 2) and species names (150,)."""
+    frame = data.load_iris_petals()
+    return frame[list(data.IRIS_FEATURES)].to_numpy(), frame[data.IRIS_TARGET].astype(str).to_numpy()
+
+
+@pytest.fixture(scope="session")
+def iris_model(iris_xy):
+    """The series' multinomial logistic regression fitted on all 150 flowers."""
+    X, y = iris_xy
+    return models.iris_logistic_regression().fit(X, y)

@@ -28,11 +28,15 @@ class LinearPerturbation:
         ``np.linalg.norm(delta, axis=1)``: the distance to the nearest other region.
     target : ndarray of shape (n_samples,)
         The class whose region ``X + delta`` reaches.
+    distances : ndarray of shape (n_samples, n_classes)
+        Exact distance from each row to each class's region (0 for the predicted class);
+        ``norm`` is the smallest of the others.
     """
 
     delta: np.ndarray
     norm: np.ndarray
     target: np.ndarray
+    distances: np.ndarray
 
 
 def minimal_perturbation_linear(
@@ -65,7 +69,8 @@ def minimal_perturbation_linear(
     Returns
     -------
     LinearPerturbation
-        ``delta`` of shape (n_samples, n_features), its ``norm``, and the ``target`` class.
+        ``delta`` of shape (n_samples, n_features), its ``norm``, the ``target`` class, and the
+        exact ``distances`` of shape (n_samples, n_classes) to every class's region.
 
     Raises
     ------
@@ -88,6 +93,8 @@ def minimal_perturbation_linear(
     scores = X @ W.T + b
     predicted = scores.argmax(axis=1)
     scale = np.abs(scores).max(axis=1, keepdims=True) + 1.0
+    distances = np.full((len(X), n_classes), np.inf)
+    distances[np.arange(len(X)), predicted] = 0.0
     best_norm = np.full(len(X), np.inf)
     best_delta = np.zeros_like(X)
     best_target = np.zeros(len(X), dtype=int)
@@ -108,6 +115,7 @@ def minimal_perturbation_linear(
                 ok = (mu >= -1e-12 * scale).all(axis=1) & (slack >= -1e-9 * scale).all(axis=1)
                 ok &= predicted != k
                 norm = np.linalg.norm(z - X, axis=1)
+                distances[ok, k] = np.minimum(distances[ok, k], norm[ok])
                 better = ok & (norm < best_norm)
                 best_norm[better] = norm[better]
                 best_delta[better] = (z - X)[better]
@@ -119,4 +127,5 @@ def minimal_perturbation_linear(
         delta=delta,
         norm=np.linalg.norm(delta, axis=1),
         target=np.asarray(model.classes_)[best_target],
+        distances=distances,
     )

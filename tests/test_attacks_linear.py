@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+from scipy.optimize import minimize
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import SVC
+
+from helpers import attacks, grids
+
+
+def _scores(model, Z):
+    W, b = grids.linear_scores(model)
+    return Z @ W.T + b
+
+
+def test_minimal_perturbation_lands_on_the_border_between_two_classes(iris_model, iris_xy):
+    X, _ = iris_xy
+    result = attacks.minimal_perturbation_linear(iris_model, X)
+    assert result.delta.shape == X.shape
+    scores = _scores(iris_model, X + result.delta)
+    k_from = np.searchsorted(iris_model.classes_, iris_model.predict(X))
+    k_to = np.searchsorted(iris_model.classes_, result.target)
+    rows = np.arange(len(X))
+    assert np.all(k_from != k_to)
+    np.testing.assert_allclose(scores[rows, k_to], scores[rows, k_from], atol=1e-9)
+    # The target class is (jointly) the top score there: X + delta is in its region.
+    assert np.all(scores[rows, k_to] >= scores.max(axis=1) - 1e-9)
+    np.testing.assert_allclose(result.norm, np.linalg.norm(result.delta, axis=1))
+    others = np.where(result.distances == 0, np.inf, result.distances)
+    np.testing.assert_allclose(result.norm, others.min(axis=1), rtol=1e-12)
+
+
+def test_minimal_perturbation_is_minimal(iris_model, iris_xy):
+    X, _ = iris_xy
+    rows = X[::10]
+    result = attacks.minimal_perturbation_linear(iris_model, rows)
+    W, b = grids.linear_scores(iris_model)
+    predicted = np.searchsorted(iris_model.classes_, iris_model.predict(rows))
+    for x, norm, c in zip(rows, result.norm, predicted):
+        best = np.inf
+        for k in set(range(3)) - {c}:
+            constraints = [
+                {"type": "ineq", "fun": lambda z, k=k, j=j: (W[k] - W[j]) @ z + b[k] - b[j]}
+                for j in set(range(3)) - {k}
+            ]
+            qp = minimize(lambda z: np.sum((z - x) ** 2), x, constraints=constraints,
+                          method="SLSQP", options={"ftol": 1e-14})
+            best = min(best, np.sqrt(qp.fun))
+        assert norm == pytest.approx(best, abs=1e-6)
+
+
+def test_a_third_class_in_the_way_needs_the_quadratic_program():
+    # Class 0 is a wide wedge with its apex at (5, 0); classes 1 and 2 lie beyond its two edges.
+    # From x = (4, -3) the perpendicular foot on the 0|1 border line falls inside class 2, so the
+    # nearest point of class 1's region is the apex, where two constraints are active.
+    model = LogisticRegression().fit(np.arange(6.0).reshape(3, 2), [0, 1, 2])
+    model.coef_ = np.array([[0.0, 0.0], [1.0, 0.3], [1.0, -0.3]])
+    model.intercept_ = np.array([0.0, -5.0, -5.0])
+    x = np.array([[4.0, -3.0]])
+    result = attacks.minimal_perturbation_linear(model, x)
+    assert result.distances[0, 1] == pytest.approx(np.sqrt(10.0), abs=1e-12)
+    # Class 2 is nearest, by the closed-form projection onto the 0|2 border line.
+    w = model.coef_[2]
+    assert result.norm[0] == pytest.approx(abs(x[0] @ w - 5.0) / np.linalg.norm(w), abs=1e-12)
+    assert result.target[0] == 2
+    np.testing.assert_array_equal(result.distances[0, [0, 2]], [0.0, result.norm[0]])
+
+
+def test_overshoot_flips_the_prediction(iris_model, iris_xy):
+    X, _ = iris_xy
+    result = attacks.minimal_perturbation_linear(iris_model, X, overshoot=1e-6)
+    np.testing.assert_array_equal(iris_model.predict(X + result.delta), result.target)
+
+
+def test_binary_model():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 4))
+    model = LogisticRegression().fit(X, (X[:, 0] + X[:, 1] > 0).astype(int))
+    result = attacks.minimal_perturbation_linear(model, X)
+    w, b0 = model.coef_[0], model.intercept_[0]
+    np.testing.assert_allclose(result.norm, np.abs(X @ w + b0) / np.linalg.norm(w), rtol=1e-10)
+
+
+def test_errors(iris_model, iris_xy):
+    X, y = iris_xy
+    with pytest.raises(NotFittedError, match="fit"):
+        attacks.minimal_perturbation_linear(LogisticRegression(), X)
+    with pytest.raises(TypeError, match="linear scikit-learn classifier"):
+        attacks.minimal_perturbation_linear(SVC(kernel="linear").fit(X, y), X)
+    with pytest.raises(ValueError, match="3 features but 2"):
+        attacks.minimal_perturbation_linear(iris_model, np.ones((2, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        attacks.minimal_perturbation_linear(iris_model, [[np.nan, 1.0]])
+    with pytest.raises(ValueError, match="overshoot"):
+        attacks.minimal_perturbation_linear(iris_model, X, overshoot=-0.1)

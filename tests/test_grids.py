@@ -1,0 +1,127 @@
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+
+from helpers import grids
+
+
+@pytest.fixture(scope="module")
+def grid(iris_model):
+    return grids.probability_grid(iris_model, (-10, 15), (-10, 15), resolution=60)
+
+
+def test_grid_argmax_equals_model_predict(grid, iris_model):
+    assert grid.proba.shape == (60, 60, 3)
+    np.testing.assert_array_equal(grid.predicted.ravel(), iris_model.predict(grid.points))
+    np.testing.assert_allclose(grid.proba.sum(axis=-1), 1.0, rtol=1e-12)
+
+
+def test_grid_spans_the_requested_ranges(grid):
+    assert grid.extent == (-10.0, 15.0, -10.0, 15.0)
+    assert grid.points.shape == (3600, 2)
+    np.testing.assert_array_equal(grid.max_proba, grid.proba.max(axis=-1))
+
+
+def test_grid_accepts_a_callable_with_classes():
+    def two_classes(points):
+        p = 1.0 / (1.0 + np.exp(-points[:, 0]))
+        return np.column_stack([1 - p, p])
+
+    g = grids.probability_grid(two_classes, (-1, 1), (0, 1), resolution=5, classes=["a", "b"])
+    assert list(g.predicted[0]) == ["a", "a", "a", "b", "b"]  # x = 0 is a tie: arg-max picks "a"
+    assert g.feature_names == ("feature 1", "feature 2")
+
+
+def test_grid_errors(iris_model):
+    with pytest.raises(ValueError, match="Swap"):
+        grids.probability_grid(iris_model, (5, 1), (0, 1))
+    with pytest.raises(ValueError, match="resolution"):
+        grids.probability_grid(iris_model, (0, 1), (0, 1), resolution=1)
+    with pytest.raises(NotFittedError, match="fit"):
+        grids.probability_grid(LogisticRegression(), (0, 1), (0, 1))
+    with pytest.raises(TypeError, match="predict_proba"):
+        grids.probability_grid("not a model", (0, 1), (0, 1))
+    with pytest.raises(ValueError, match="classes has 2 labels"):
+        grids.probability_grid(iris_model, (0, 1), (0, 1), resolution=3, classes=["a", "b"])
+
+
+def test_grid_rejects_a_model_on_more_than_two_features():
+    rng = np.random.default_rng(0)
+    model = LogisticRegression().fit(rng.normal(size=(30, 3)), np.arange(30) % 2)
+    with pytest.raises(ValueError, match="exactly two features"):
+        grids.probability_grid(model, (0, 1), (0, 1))
+
+
+def test_linear_scores_reproduce_the_decision_of_a_binary_model():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 2))
+    model = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    W, b = grids.linear_scores(model)
+    assert W.shape == (2, 2)
+    np.testing.assert_array_equal((X @ W.T + b).argmax(axis=1), model.predict(X))
+
+
+def test_linear_scores_reject_a_non_linear_model(iris_xy):
+    X, y = iris_xy
+    with pytest.raises(TypeError, match="linear scikit-learn classifier"):
+        grids.linear_scores(KNeighborsClassifier().fit(X, y))
+
+
+def test_equal_probability_point_gives_one_third_to_each_class(iris_model):
+    point = grids.equal_probability_point(iris_model)
+    np.testing.assert_allclose(iris_model.predict_proba(point[None, :]), 1 / 3, rtol=1e-10)
+
+
+def test_equal_probability_point_needs_three_classes_on_two_features():
+    rng = np.random.default_rng(2)
+    model = LogisticRegression().fit(rng.normal(size=(30, 2)), np.arange(30) % 2)
+    with pytest.raises(ValueError, match="3 classes and 2 features"):
+        grids.equal_probability_point(model)
+
+
+@pytest.mark.parametrize("label", ["setosa", "versicolor", "virginica"])
+def test_probability_tends_to_one_along_the_most_confident_direction(iris_model, iris_xy, label):
+    X, y = iris_xy
+    direction = grids.most_confident_direction(iris_model, label)
+    assert np.linalg.norm(direction) == pytest.approx(1.0)
+    k = list(iris_model.classes_).index(label)
+    proba = grids.probability_along_ray(iris_model, X[y == label].mean(axis=0), direction,
+                                        [0, 10, 100, 1000])
+    assert np.all(np.diff(proba[:, k]) >= 0)
+    assert proba[-1, k] > 1 - 1e-12
+    # No other unit direction makes the weakest margin grow faster.
+    W, _ = grids.linear_scores(iris_model)
+    growth = lambda d: np.min(W[k] @ d - np.delete(W, k, axis=0) @ d)  # noqa: E731
+    angles = np.linspace(0, 2 * np.pi, 3600, endpoint=False)
+    best = max(growth(np.array([np.cos(a), np.sin(a)])) for a in angles)
+    assert growth(direction) >= best - 1e-6
+
+
+def test_most_confident_direction_errors(iris_model, iris_xy):
+    with pytest.raises(ValueError, match="unknown class 'rose'.*setosa, versicolor, virginica"):
+        grids.most_confident_direction(iris_model, "rose")
+    # The middle of three classes whose coefficients are collinear can never dominate far away.
+    model = LogisticRegression().fit(np.arange(6.0).reshape(3, 2), [0, 1, 2])
+    model.coef_ = np.array([[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
+    model.intercept_ = np.zeros(3)
+    with pytest.raises(ValueError, match="no direction makes class 1 dominant"):
+        grids.most_confident_direction(model, 1)
+    assert grids.most_confident_direction(model, 2) == pytest.approx([1.0, 0.0])
+
+
+def test_probability_along_ray_errors(iris_model):
+    with pytest.raises(ValueError, match="zero vector"):
+        grids.probability_along_ray(iris_model, [1, 1], [0, 0], [1])
+    with pytest.raises(ValueError, match="3 features but 2"):
+        grids.probability_along_ray(iris_model, [1, 1, 1], [0, 1], [1])
+
+
+def test_distance_to_data_is_the_nearest_neighbour_distance(iris_xy):
+    X, _ = iris_xy
+    points = np.array([[0.1, 5.0], [10.0, 10.0]])
+    expected = np.min(np.linalg.norm(X[None, :, :] - points[:, None, :], axis=2), axis=1)
+    np.testing.assert_allclose(grids.distance_to_data(points, X), expected)
+    with pytest.raises(ValueError, match="NaN"):
+        grids.distance_to_data([[np.nan, 1.0]], X)

@@ -1,0 +1,153 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.contour import ContourSet
+
+from helpers import grids
+from helpers.plotting import (
+    class_colors,
+    plot_decision_regions,
+    plot_observations,
+    plot_perturbations,
+    plot_points,
+    plot_probability_contours,
+    plot_probability_map,
+    plot_ray_probabilities,
+    plot_uncertainty_region,
+    set_style,
+)
+
+
+@pytest.fixture(scope="module")
+def grid(iris_model):
+    return grids.probability_grid(iris_model, (0, 7.5), (-0.5, 5), resolution=80,
+                                  feature_names=("petal length (cm)", "petal width (cm)"))
+
+
+def _contour_sets(ax):
+    return [c for c in ax.collections if isinstance(c, ContourSet)]
+
+
+def test_set_style_changes_rcparams_only_when_called():
+    before = plt.rcParams["figure.dpi"]
+    import helpers.plotting  # noqa: F401  (importing has no side effect)
+
+    assert plt.rcParams["figure.dpi"] == before
+    with plt.rc_context():
+        set_style(rc={"figure.dpi": 123})
+        assert plt.rcParams["figure.dpi"] == 123
+
+
+def test_class_colors_errors():
+    with pytest.raises(ValueError, match="between 1 and 10"):
+        class_colors(11)
+
+
+def test_plot_observations_colours_each_class_and_circles_the_misclassified(iris_model, iris_xy):
+    X, y = iris_xy
+    wrong = iris_model.predict(X) != y
+    ax = plot_observations(X, y, misclassified=wrong, feature_names=("a", "b"))
+    assert ax is plt.gca()
+    scatters = ax.collections
+    assert [len(s.get_offsets()) for s in scatters] == [50, 50, 50, 5]
+    colors = [to_hex(s.get_facecolor()[0]) for s in scatters[:3]]
+    assert colors == class_colors(3)
+    assert to_hex(scatters[3].get_edgecolor()[0]) == to_hex("red")
+    assert ax.get_legend().get_texts()[-1].get_text() == "misclassified (5)"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("a", "b")
+
+
+def test_plot_observations_errors(iris_xy):
+    X, y = iris_xy
+    with pytest.raises(ValueError, match=r"shape \(n_samples, 2\)"):
+        plot_observations(np.ones((150, 3)), y)
+    with pytest.raises(ValueError, match="NaN"):
+        plot_observations(np.full((150, 2), np.nan), y)
+    with pytest.raises(ValueError, match="not among the classes"):
+        plot_observations(X, y, classes=["setosa", "versicolor"])
+    with pytest.raises(ValueError, match="boolean mask"):
+        plot_observations(X, y, misclassified=[True, False])
+    with pytest.raises(ValueError, match="150 rows but y has 3"):
+        plot_observations(X, y[:3])
+
+
+def test_plot_decision_regions_fills_one_level_per_class(grid, iris_xy):
+    X, y = iris_xy
+    fig, ax = plt.subplots()
+    assert plot_decision_regions(grid, X, y, ax=ax) is ax
+    (filled,) = _contour_sets(ax)
+    assert len(filled.levels) == 4  # boundaries of 3 classes: -0.5, 0.5, 1.5, 2.5
+    assert [to_hex(c) for c in filled.get_facecolor()] == class_colors(3)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:3] == ["predicted setosa", "predicted versicolor", "predicted virginica"]
+    assert ax.get_xlabel() == "petal length (cm)"
+
+
+def test_plot_decision_regions_needs_a_grid():
+    with pytest.raises(TypeError, match="ProbabilityGrid"):
+        plot_decision_regions(np.zeros((3, 3)))
+
+
+def test_plot_uncertainty_region_shades_bands_above_one_third(grid, iris_model):
+    fig, ax = plt.subplots()
+    point = grids.equal_probability_point(iris_model)
+    plot_uncertainty_region(grid, point=point, levels=(0.4, 0.5), ax=ax)
+    (filled,) = _contour_sets(ax)
+    np.testing.assert_allclose(filled.levels, [1 / 3, 0.4, 0.5])
+    (star,) = ax.lines
+    np.testing.assert_allclose(star.get_xydata()[0], point)
+    assert len(fig.axes) == 2  # the plot and its colour bar
+    with pytest.raises(ValueError, match="levels must increase"):
+        plot_uncertainty_region(grid, levels=(0.3, 0.5))
+
+
+def test_plot_probability_contours_draws_one_line_per_class(grid):
+    fig, ax = plt.subplots()
+    plot_probability_contours(grid, level=0.5, ax=ax)
+    contours = _contour_sets(ax)
+    assert len(contours) == 3
+    assert all(list(c.levels) == [0.5] for c in contours)
+    assert [to_hex(c.get_edgecolor()[0]) for c in contours] == class_colors(3)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        plot_probability_contours(grid, level=1.0)
+
+
+def test_plot_probability_map_levels_cover_one_third_to_one(grid, iris_xy):
+    X, y = iris_xy
+    fig, ax = plt.subplots()
+    plot_probability_map(grid, X, y, ax=ax)
+    filled, certain = _contour_sets(ax)
+    assert filled.levels[0] == pytest.approx(1 / 3)
+    assert filled.levels[-1] == pytest.approx(1.0)
+    assert list(certain.levels) == [0.99]
+    assert len(fig.axes) == 2
+    assert fig.axes[1].get_ylabel() == "maximum class probability"
+
+
+def test_plot_points_marks_and_labels_each_point():
+    fig, ax = plt.subplots()
+    plot_points([[0.1, 5], [10, 10]], labels=["a", "b"], ax=ax)
+    assert len(ax.collections[0].get_offsets()) == 2
+    assert [t.get_text() for t in ax.texts] == ["a", "b"]
+    with pytest.raises(ValueError, match="labels has 1 entries but there are 2 points"):
+        plot_points([[0.1, 5], [10, 10]], labels=["a"], ax=ax)
+
+
+def test_plot_perturbations_draws_an_arrow_per_row():
+    fig, ax = plt.subplots()
+    plot_perturbations(np.zeros((3, 2)), np.ones((3, 2)), ax=ax)
+    (arrows,) = ax.collections
+    np.testing.assert_array_equal(arrows.U, [1, 1, 1])
+    with pytest.raises(ValueError, match="must match"):
+        plot_perturbations(np.zeros((3, 2)), np.ones((2, 2)), ax=ax)
+
+
+def test_plot_ray_probabilities_one_line_per_class():
+    fig, ax = plt.subplots()
+    proba = np.array([[0.5, 0.3, 0.2], [0.9, 0.05, 0.05]])
+    plot_ray_probabilities([0, 1], proba, ["a", "b", "c"], ax=ax)
+    assert [line.get_label() for line in ax.lines] == ["P(a)", "P(b)", "P(c)"]
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [0.5, 0.9])
+    with pytest.raises(ValueError, match=r"shape \(n_distances, n_classes\)"):
+        plot_ray_probabilities([0], proba, ["a", "b", "c"], ax=ax)

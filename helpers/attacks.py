@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
+import pandas as pd
 
 from helpers._validation import check_features
-from helpers.grids import linear_scores
+from helpers.grids import (
+    distance_to_data,
+    linear_scores,
+    most_confident_direction,
+    probability_along_ray,
+)
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,9 @@ class LinearPerturbation:
     target : ndarray of shape (n_samples,)
         The class whose region ``X + delta`` reaches.
     distances : ndarray of shape (n_samples, n_classes)
-        Exact distance from each row to each class's region (0 for the predicted class);
-        ``norm`` is the smallest of the others.
+        Exact distance, in the norm of the function that made it, from each row to each class
+        (0 for the predicted class; each function says what "to a class" means); ``norm`` is
+        the smallest of the others.
     """
 
     delta: np.ndarray
@@ -69,8 +76,8 @@ def minimal_perturbation_linear(
     Returns
     -------
     LinearPerturbation
-        ``delta`` of shape (n_samples, n_features), its ``norm``, the ``target`` class, and the
-        exact ``distances`` of shape (n_samples, n_classes) to every class's region.
+        ``delta`` of shape (n_samples, n_features), its L2 ``norm``, the ``target`` class, and
+        the exact L2 ``distances`` of shape (n_samples, n_classes) to every class's region.
 
     Raises
     ------
@@ -129,3 +136,115 @@ def minimal_perturbation_linear(
         target=np.asarray(model.classes_)[best_target],
         distances=distances,
     )
+
+
+def minimal_linf_perturbation_linear(
+    model: Any, X: Any, overshoot: float = 0.0
+) -> LinearPerturbation:
+    """Exact smallest L-infinity change (the same step on every feature) that flips a linear model.
+
+    Moving every feature by ``eps`` against the sign of ``w_c - w_k`` lowers the margin
+    ``m = s_c - s_k`` of the predicted class ``c`` over class ``k`` by exactly
+    ``eps * ||w_c - w_k||_1``; no change of L-infinity size ``eps`` lowers it more. So the
+    border with ``k`` is reached at ``eps_k = m / ||w_c - w_k||_1``, and the smallest of these
+    is the smallest L-infinity change that makes the prediction leave ``c``. The 1-norm grows
+    with the number of features: this is why linear models on many features (pixels) are
+    flipped by changes too small to see (Goodfellow et al., 2015).
+
+    Parameters
+    ----------
+    model : fitted linear classifier
+        See :func:`helpers.grids.linear_scores`.
+    X : array-like of shape (n_samples, n_features)
+    overshoot : float, default 0.0
+        Relative step past the border (see :func:`minimal_perturbation_linear`).
+
+    Returns
+    -------
+    LinearPerturbation
+        ``delta = -eps * sign(w_c - w_k)`` of shape (n_samples, n_features), its L-infinity
+        ``norm`` (``eps``), the ``target`` class ``k`` and, in ``distances`` of shape
+        (n_samples, n_classes), ``eps_k`` for every class (0 for the predicted class).
+    """
+    W, b = linear_scores(model)
+    X = check_features(X, n_features=W.shape[1], allow_1d=True)
+    if not overshoot >= 0:
+        raise ValueError(f"overshoot must be >= 0; got {overshoot!r}.")
+    scores = X @ W.T + b
+    rows = np.arange(len(X))
+    predicted = scores.argmax(axis=1)
+    diff = W[predicted][:, None, :] - W[None, :, :]  # (n_samples, n_classes, n_features)
+    l1 = np.abs(diff).sum(axis=2)
+    margin = scores[rows, predicted][:, None] - scores
+    with np.errstate(divide="ignore", invalid="ignore"):
+        distances = np.where(l1 > 0, margin / l1, np.inf)
+    distances[rows, predicted] = 0.0
+    target = np.where(distances == 0, np.inf, distances).argmin(axis=1)
+    eps = distances[rows, target] * (1.0 + overshoot)
+    delta = -eps[:, None] * np.sign(diff[rows, target])
+    return LinearPerturbation(
+        delta=delta,
+        norm=np.abs(delta).max(axis=1),
+        target=np.asarray(model.classes_)[target],
+        distances=distances,
+    )
+
+
+def fools_along_rays(
+    model: Any,
+    X: Any,
+    y: Any,
+    distances: Sequence[float],
+    feature_names: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Walk away from each class's data in the direction that makes the model surest of it.
+
+    For each class, start at the mean of its observations and move along
+    :func:`helpers.grids.most_confident_direction`. For a linear softmax model the class's
+    probability only grows along that ray, so every point far out is a *fool*: nothing like
+    the data, yet classified with near certainty.
+
+    Parameters
+    ----------
+    model : fitted linear classifier with ``predict_proba``
+    X : array-like of shape (n_samples, n_features)
+        The observations (the rays start at each class's mean).
+    y : array-like of shape (n_samples,)
+        Their labels.
+    distances : sequence of float
+        How far to walk along each ray.
+    feature_names : sequence of str, optional
+        Names of the feature columns of the result; by default ``feature 1``, ``feature 2``...
+
+    Returns
+    -------
+    DataFrame
+        One row per class and distance: ``class``, ``travelled``, one column per feature (the
+        point), ``distance to nearest observation``, ``probability`` (of that class) and
+        ``other classes`` (the summed probability of all other classes, computed directly so
+        that values far below 1e-16 are not lost to rounding of ``1 - probability``).
+    """
+    W, _ = linear_scores(model)
+    X = check_features(X, n_features=W.shape[1])
+    y = np.asarray(y)
+    if y.shape != (len(X),):
+        raise ValueError(f"y must have shape ({len(X)},) to match X; got {y.shape}.")
+    if feature_names is None:
+        feature_names = [f"feature {i + 1}" for i in range(X.shape[1])]
+    distances = np.asarray(distances, dtype=float)
+    frames = []
+    for k, label in enumerate(model.classes_):
+        if not np.any(y == label):
+            raise ValueError(f"no observation of class {label!r} in y; pass the training data.")
+        origin = X[y == label].mean(axis=0)
+        direction = most_confident_direction(model, label)
+        points = origin + distances[:, None] * direction
+        frame = pd.DataFrame(points, columns=list(feature_names))
+        frame.insert(0, "travelled", distances)
+        frame.insert(0, "class", label)
+        frame["distance to nearest observation"] = distance_to_data(points, X)
+        proba = probability_along_ray(model, origin, direction, distances)
+        frame["probability"] = proba[:, k]
+        frame["other classes"] = np.delete(proba, k, axis=1).sum(axis=1)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

@@ -19,6 +19,12 @@ from helpers._validation import check_features, check_fitted, check_range
 ProbaFunction = Callable[[np.ndarray], np.ndarray]
 
 
+#: Plot ranges (petal length, petal width) in cm: around the flowers, and far beyond them
+#: (negative lengths included) to show where the model is sure although no flower exists.
+IRIS_CLOSE_RANGES: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 7.5), (-0.5, 4.5))
+IRIS_WIDE_RANGES: tuple[tuple[float, float], tuple[float, float]] = ((-10.0, 15.0), (-10.0, 15.0))
+
+
 @dataclass(frozen=True)
 class ProbabilityGrid:
     """Class probabilities of a model on a regular grid over two features.
@@ -314,3 +320,4 @@ def distance_to_data(points: Any, X: Any) -> np.ndarray:
     X = check_features(X)
     points = check_features(points, n_features=X.shape[1], name="points", allow_1d=True)
     return cKDTree(X).query(points)[0]
+

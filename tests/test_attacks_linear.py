@@ -93,3 +93,66 @@ def test_errors(iris_model, iris_xy):
         attacks.minimal_perturbation_linear(iris_model, [[np.nan, 1.0]])
     with pytest.raises(ValueError, match="overshoot"):
         attacks.minimal_perturbation_linear(iris_model, X, overshoot=-0.1)
+
+
+def test_minimal_linf_perturbation_reaches_the_border_and_nothing_smaller_flips(iris_model, iris_xy):
+    X, _ = iris_xy
+    result = attacks.minimal_linf_perturbation_linear(iris_model, X)
+    np.testing.assert_allclose(result.norm, np.abs(result.delta).max(axis=1))
+    scores = _scores(iris_model, X + result.delta)
+    k_from = np.searchsorted(iris_model.classes_, iris_model.predict(X))
+    k_to = np.searchsorted(iris_model.classes_, result.target)
+    rows = np.arange(len(X))
+    np.testing.assert_allclose(scores[rows, k_to], scores[rows, k_from], atol=1e-9)
+    # Every corner of the L-infinity ball of 0.999 x that size keeps the prediction
+    # (a linear score's extremes over a box are at its corners).
+    corners = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]])
+    for corner in corners:
+        moved = X + 0.999 * result.norm[:, None] * corner
+        np.testing.assert_array_equal(iris_model.predict(moved), iris_model.predict(X))
+    flipped = attacks.minimal_linf_perturbation_linear(iris_model, X, overshoot=1e-6)
+    np.testing.assert_array_equal(iris_model.predict(X + flipped.delta) != iris_model.predict(X), True)
+
+
+def test_linf_step_shrinks_the_margin_by_eps_times_the_l1_norm():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 50))
+    model = LogisticRegression().fit(X, np.arange(60) % 3)
+    result = attacks.minimal_linf_perturbation_linear(model, X)
+    W, b = grids.linear_scores(model)
+    c = np.searchsorted(model.classes_, model.predict(X))
+    k = np.searchsorted(model.classes_, result.target)
+    rows = np.arange(len(X))
+    margin = (X @ W.T + b)[rows, c] - (X @ W.T + b)[rows, k]
+    l1 = np.abs(W[c] - W[k]).sum(axis=1)
+    np.testing.assert_allclose(result.norm, margin / l1, rtol=1e-12)
+
+
+def test_minimal_linf_perturbation_errors(iris_model):
+    with pytest.raises(ValueError, match="overshoot"):
+        attacks.minimal_linf_perturbation_linear(iris_model, [[1.0, 1.0]], overshoot=-1)
+    with pytest.raises(ValueError, match="2-D array"):
+        attacks.minimal_linf_perturbation_linear(iris_model, np.ones((2, 2, 2)))
+
+
+def test_fools_along_rays_become_certain_far_from_every_flower(iris_model, iris_xy):
+    X, y = iris_xy
+    table = attacks.fools_along_rays(iris_model, X, y, [0, 10, 100, 1000], ("length", "width"))
+    assert list(table.columns) == ["class", "travelled", "length", "width",
+                                   "distance to nearest observation", "probability",
+                                   "other classes"]
+    assert len(table) == 12
+    far = table[table["travelled"] == 1000]
+    assert (far["distance to nearest observation"] > 990).all()
+    assert (far["probability"] > 1 - 1e-12).all()
+    for _, rows in table.groupby("class"):
+        assert rows["other classes"].is_monotonic_decreasing
+    np.testing.assert_allclose(table["probability"] + table["other classes"], 1.0, rtol=1e-12)
+
+
+def test_fools_along_rays_errors(iris_model, iris_xy):
+    X, y = iris_xy
+    with pytest.raises(ValueError, match=r"y must have shape \(150,\)"):
+        attacks.fools_along_rays(iris_model, X, y[:10], [1])
+    with pytest.raises(ValueError, match="no observation of class 'virginica'"):
+        attacks.fools_along_rays(iris_model, X[:100], y[:100], [1])

@@ -4,16 +4,16 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.contour import ContourSet
 
-from helpers import grids
+from helpers import attacks, grids
 from helpers.plotting import (
     class_colors,
     plot_decision_regions,
+    plot_doubt_along_rays,
     plot_observations,
     plot_perturbations,
     plot_points,
     plot_probability_contours,
     plot_probability_map,
-    plot_ray_probabilities,
     plot_uncertainty_region,
     set_style,
 )
@@ -143,11 +143,15 @@ def test_plot_perturbations_draws_an_arrow_per_row():
         plot_perturbations(np.zeros((3, 2)), np.ones((2, 2)), ax=ax)
 
 
-def test_plot_ray_probabilities_one_line_per_class():
+def test_plot_doubt_along_rays_one_log_line_per_class(iris_model, iris_xy):
+    X, y = iris_xy
+    table = attacks.fools_along_rays(iris_model, X, y, [0, 1, 2])
     fig, ax = plt.subplots()
-    proba = np.array([[0.5, 0.3, 0.2], [0.9, 0.05, 0.05]])
-    plot_ray_probabilities([0, 1], proba, ["a", "b", "c"], ax=ax)
-    assert [line.get_label() for line in ax.lines] == ["P(a)", "P(b)", "P(c)"]
-    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [0.5, 0.9])
-    with pytest.raises(ValueError, match=r"shape \(n_distances, n_classes\)"):
-        plot_ray_probabilities([0], proba, ["a", "b", "c"], ax=ax)
+    plot_doubt_along_rays(table, ax=ax)
+    assert [line.get_label() for line in ax.lines] == [
+        "ray of setosa", "ray of versicolor", "ray of virginica"]
+    assert [to_hex(line.get_color()) for line in ax.lines] == class_colors(3)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), table["other classes"][:3])
+    assert ax.get_yscale() == "log"
+    with pytest.raises(ValueError, match="fools_along_rays"):
+        plot_doubt_along_rays(table.drop(columns="other classes"), ax=ax)

@@ -8,12 +8,12 @@ state; :func:`set_style` is the one exception, called once in a notebook's first
 from helpers.plotting._style import CLASS_COLORS, class_colors, set_style
 from helpers.plotting.regions import (
     plot_decision_regions,
+    plot_doubt_along_rays,
     plot_observations,
     plot_perturbations,
     plot_points,
     plot_probability_contours,
     plot_probability_map,
-    plot_ray_probabilities,
     plot_uncertainty_region,
 )
 
@@ -22,11 +22,11 @@ __all__ = [
     "class_colors",
     "set_style",
     "plot_decision_regions",
+    "plot_doubt_along_rays",
     "plot_observations",
     "plot_perturbations",
     "plot_points",
     "plot_probability_contours",
     "plot_probability_map",
-    "plot_ray_probabilities",
     "plot_uncertainty_region",
 ]

@@ -40,6 +40,7 @@ def set_style(context: str = "notebook", rc: dict | None = None) -> None:
     settings = {
         "figure.figsize": (6.4, 4.8),
         "figure.dpi": 80,
+        "figure.constrained_layout.use": True,
         "savefig.dpi": 80,
         "axes.titleweight": "bold",
         "image.cmap": "viridis",

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
@@ -350,39 +351,34 @@ def plot_perturbations(
     return ax
 
 
-def plot_ray_probabilities(
-    distances: Any,
-    proba: Any,
-    classes: Sequence[Any],
-    ax: Axes | None = None,
-) -> Axes:
-    """Plot each class's probability against the distance travelled along a ray.
+def plot_doubt_along_rays(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Plot, per class, how the probability of every *other* class shrinks along its ray.
 
     Parameters
     ----------
-    distances : array-like of shape (n_distances,)
-    proba : array-like of shape (n_distances, n_classes)
-        From :func:`helpers.grids.probability_along_ray`.
-    classes : sequence
-        The class of each column of ``proba``.
+    table : DataFrame
+        From :func:`helpers.attacks.fools_along_rays`: columns ``class``, ``travelled`` and
+        ``other classes``.
     ax : Axes, optional
 
     Returns
     -------
     Axes
+        With a logarithmic vertical axis.
     """
     ax = plt.gca() if ax is None else ax
-    distances = np.asarray(distances, dtype=float)
-    proba = np.asarray(proba, dtype=float)
-    if proba.shape != (len(distances), len(classes)):
+    missing = {"class", "travelled", "other classes"} - set(table.columns)
+    if missing:
         raise ValueError(
-            f"proba must have shape (n_distances, n_classes) = ({len(distances)}, {len(classes)}); "
-            f"got {proba.shape}."
+            f"table lacks the columns {sorted(missing)}; pass the result of "
+            "helpers.attacks.fools_along_rays."
         )
-    for color, label, column in zip(class_colors(len(classes)), classes, proba.T):
-        ax.plot(distances, column, color=color, linewidth=2, label=f"P({label})")
-    ax.set_xlabel("distance along the ray")
-    ax.set_ylabel("probability")
-    ax.set_ylim(-0.02, 1.02)
+    classes = list(pd.unique(table["class"]))
+    for color, label in zip(class_colors(len(classes)), classes):
+        rows = table[table["class"] == label]
+        ax.semilogy(rows["travelled"], rows["other classes"], color=color, linewidth=2,
+                    label=f"ray of {label}")
+    ax.set_xlabel("distance travelled from the class mean")
+    ax.set_ylabel("probability of any other class")
     ax.legend(loc="best", fontsize="small")
     return ax

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import minimize
 from scipy.spatial import cKDTree
 from sklearn.linear_model._base import LinearClassifierMixin
@@ -321,3 +322,78 @@ def distance_to_data(points: Any, X: Any) -> np.ndarray:
     points = check_features(points, n_features=X.shape[1], name="points", allow_1d=True)
     return cKDTree(X).query(points)[0]
 
+
+
+def max_probability_beyond(
+    model: Any,
+    X_data: Any,
+    distances: Any,
+    ranges: tuple[tuple[float, float], tuple[float, float]],
+    resolution: int = 300,
+    feature_names: tuple[str, str] | None = None,
+) -> pd.DataFrame:
+    """The highest class probability a model gives at least a distance ``d`` from every observation.
+
+    The model is evaluated on a regular grid (see :func:`probability_grid`); for each ``d`` the
+    grid points whose nearest observation is at least ``d`` away are searched for the highest
+    maximum-class probability. A model that knows where its data are should become unsure
+    (approach ``1 / n_classes``) as ``d`` grows; a linear softmax becomes surer.
+
+    Parameters
+    ----------
+    model : fitted estimator with ``predict_proba``, or callable
+        As for :func:`probability_grid`, on two features.
+    X_data : array-like of shape (n_samples, 2)
+        The observations distances are measured from.
+    distances : array-like of shape (n_distances,)
+        Non-negative distances, in the units of the features.
+    ranges : ((float, float), (float, float))
+        The grid's extent along each feature, e.g. :data:`IRIS_WIDE_RANGES`.
+    resolution : int, default 300
+        Grid points along each axis.
+    feature_names : (str, str), optional
+        Names of the two coordinate columns of the result (default "feature 1", "feature 2").
+
+    Returns
+    -------
+    DataFrame with one row per distance
+        Columns ``"at least"`` (the distance), ``"highest probability"``, ``"class"`` (the class
+        given that probability), the two coordinates of the grid point where it is reached, and
+        ``"grid points"`` (how many grid points are that far).
+
+    Raises
+    ------
+    ValueError
+        If a distance is negative or not finite, or no grid point is that far from the data
+        (widen ``ranges``).
+    """
+    X_data = check_features(X_data, n_features=2, name="X_data")
+    distances = np.asarray(distances, dtype=float).reshape(-1)
+    if distances.size == 0 or not np.all(np.isfinite(distances)) or np.any(distances < 0):
+        raise ValueError(
+            f"distances must be a non-empty list of finite, non-negative numbers; got {distances}."
+        )
+    grid = probability_grid(model, *ranges, resolution=resolution)
+    far = distance_to_data(grid.points, X_data)
+    best = grid.max_proba.ravel()
+    label = grid.predicted.ravel()
+    points = grid.points
+    names = list(feature_names) if feature_names is not None else list(grid.feature_names)
+    rows = []
+    for d in distances:
+        candidates = np.flatnonzero(far >= d)
+        if candidates.size == 0:
+            raise ValueError(
+                f"no grid point is {d:g} or more from the data (the farthest is {far.max():.3g}); "
+                "widen ranges or use smaller distances."
+            )
+        i = candidates[np.argmax(best[candidates])]
+        rows.append({
+            "at least": d,
+            "highest probability": best[i],
+            "class": label[i],
+            names[0]: points[i, 0],
+            names[1]: points[i, 1],
+            "grid points": candidates.size,
+        })
+    return pd.DataFrame(rows)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from sklearn.base import BaseEstimator
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from helpers.density import ClassConditionalDensity
 
 #: Hidden layers of the post's networks: the last one has 2 units, so it can be drawn.
 MNIST_HIDDEN_LAYERS: tuple[int, int, int] = (50, 20, 2)
@@ -91,3 +98,74 @@ def mnist_logistic_regression() -> LogisticRegression:
         Unfitted.
     """
     return LogisticRegression(C=0.1, max_iter=500)
+
+
+def _calibrated(estimator: BaseEstimator) -> CalibratedClassifierCV:
+    """Platt-scaled probabilities for a classifier, fitted the way ``SVC(probability=True)`` was."""
+    return CalibratedClassifierCV(estimator, method="sigmoid", cv=5, ensemble=False)
+
+
+def iris_linear_svm() -> CalibratedClassifierCV:
+    """Linear-kernel SVM with calibrated probabilities: the post's ``SVC(kernel='linear', probability=True)``.
+
+    ``SVC(probability=True)`` is deprecated in scikit-learn 1.9 (removed in 1.11); its docstring
+    recommends ``CalibratedClassifierCV(SVC(), ensemble=False)`` instead, which is what
+    ``probability=True`` did internally: the SVC is fitted on all the data, and a sigmoid (Platt
+    scaling, one per class, renormalised to sum to 1) is fitted on its 5-fold cross-validated
+    decision values. The folds are stratified and unshuffled, so no seed is needed.
+
+    Returns
+    -------
+    CalibratedClassifierCV
+        Unfitted. After fitting, ``calibrated_classifiers_[0].estimator`` is the SVC fitted on
+        all the data.
+    """
+    return _calibrated(SVC(kernel="linear"))
+
+
+def iris_rbf_svm(gamma: float | str = "auto") -> CalibratedClassifierCV:
+    """Gaussian (RBF) kernel SVM with calibrated probabilities, as :func:`iris_linear_svm`.
+
+    Parameters
+    ----------
+    gamma : float or {"auto", "scale"}, default "auto"
+        Width of the kernel ``exp(-gamma * ||x - x'||**2)``. ``"auto"`` (``1 / n_features`` =
+        0.5 on two features) was scikit-learn's default in 2017, when the post was written;
+        today's default ``"scale"`` (``1 / (n_features * X.var())``) gives a wider kernel on the
+        petal measurements.
+
+    Returns
+    -------
+    CalibratedClassifierCV
+        Unfitted.
+    """
+    return _calibrated(SVC(kernel="rbf", gamma=gamma))
+
+
+def hidden_rbf_svm() -> CalibratedClassifierCV:
+    """RBF-kernel SVM with calibrated probabilities for a network's 2-D hidden encoding.
+
+    The encoding's units have arbitrary scales, so each is standardised first; with unit
+    variances ``gamma="scale"`` is ``1 / n_features``.
+
+    Returns
+    -------
+    CalibratedClassifierCV
+        Unfitted; the calibrated estimator is ``StandardScaler`` followed by ``SVC``.
+    """
+    return _calibrated(make_pipeline(StandardScaler(), SVC(kernel="rbf", gamma="scale")))
+
+
+def mnist_digit_density() -> ClassConditionalDensity:
+    """Class-conditional density of digit images: 30 principal components, one Gaussian per digit.
+
+    See :class:`helpers.density.ClassConditionalDensity`. One full-covariance Gaussian per digit
+    (``n_mixture_components=1``) in the 30 principal coordinates, plus an isotropic Gaussian for
+    what the components leave out, so that the density is one of the 784 pixels.
+
+    Returns
+    -------
+    ClassConditionalDensity
+        Unfitted; seeded.
+    """
+    return ClassConditionalDensity(n_components=30, n_mixture_components=1, random_state=0)

@@ -117,41 +117,10 @@ def propagate(model: MLPClassifier, X: np.ndarray, layer: int) -> np.ndarray:
     """
     check_network(model)
     layer = check_layer(model, layer)
-    return _forward(model, check_features(X, model.n_features_in_), 0, layer)
-
-
-def output_from_layer(model: MLPClassifier, H: np.ndarray, layer: int) -> np.ndarray:
-    """Class probabilities of a fitted ``MLPClassifier`` given the activations of one layer.
-
-    The rest of the network after ``layer``: ``output_from_layer(model, propagate(model, X, k), k)``
-    equals ``model.predict_proba(X)``. With the 2-unit bottleneck (layer 3) it maps any point of
-    the hidden plane to probabilities, so the network can be drawn there (it is a callable for
-    :func:`helpers.grids.probability_grid` once ``model`` and ``layer`` are fixed).
-
-    Parameters
-    ----------
-    model : MLPClassifier
-        Fitted.
-    H : array-like of shape (n_samples, n_units_of_layer)
-        Activations of layer ``layer`` (any values: they need not come from a real input).
-    layer : int
-        From 0 (then ``H`` is the input) to ``model.n_layers_ - 1`` (then ``H`` is returned).
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_classes)
-    """
-    check_network(model)
-    layer = check_layer(model, layer)
-    units = model.coefs_[layer].shape[0] if layer < model.n_layers_ - 1 else len(model.classes_)
-    return _forward(model, check_features(H, units, name="H"), layer, model.n_layers_ - 1)
-
-
-def _forward(model: MLPClassifier, H: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Activations of layer ``stop`` given those of layer ``start`` (checked by the caller)."""
+    H = check_features(X, model.n_features_in_)
     hidden = ACTIVATIONS[model.activation]
     output = model.n_layers_ - 1
-    for k in range(start, stop):
+    for k in range(layer):
         Z = H @ model.coefs_[k] + model.intercepts_[k]
         if k + 1 < output:
             H = hidden(Z)

@@ -6,6 +6,7 @@ state; :func:`set_style` is the one exception, called once in a notebook's first
 """
 
 from helpers.plotting._style import CLASS_COLORS, class_colors, set_style
+from helpers.plotting.density import plot_log_density_histograms
 from helpers.plotting.regions import (
     plot_decision_regions,
     plot_doubt_along_rays,
@@ -23,6 +24,7 @@ __all__ = [
     "set_style",
     "plot_decision_regions",
     "plot_doubt_along_rays",
+    "plot_log_density_histograms",
     "plot_observations",
     "plot_perturbations",
     "plot_points",

@@ -227,34 +227,45 @@ def equal_probability_point(model: Any) -> np.ndarray:
     return np.linalg.solve(A, rhs)
 
 
-def most_confident_direction(model: Any, label: Any) -> np.ndarray:
-    """Unit direction along which one class of a linear softmax model gains certainty fastest.
+def dominant_direction(W: Any, index: int, label: Any = None) -> np.ndarray:
+    """Unit direction along which one class of linear scores ``X @ W.T + b`` gains certainty fastest.
 
     Along a direction ``d`` the score of class ``k`` beats class ``j`` by a margin that grows as
     ``t * (w_k - w_j)·d`` at distance ``t``. The direction maximising the smallest of these
-    growth rates is returned; when that rate is positive, the probability of class ``k``
-    tends to 1 along the ray, however far from the data it goes.
+    growth rates is returned; when that rate is positive, the softmax probability of class ``k``
+    tends to 1 along the ray, however far from the data it goes. The intercepts ``b`` do not
+    change the direction.
 
     Parameters
     ----------
-    model : fitted linear classifier
-    label : class label
-        One of ``model.classes_``.
+    W : array-like of shape (n_classes, n_features)
+        One row of score weights per class (:func:`linear_scores`, or the output layer of a
+        network seen from its last hidden layer).
+    index : int
+        Row of the class, from 0 to ``n_classes - 1``.
+    label : optional
+        How the class is called in error messages (``index`` when None).
 
     Returns
     -------
     ndarray of shape (n_features,)
-        A unit vector. Its growth rate is ``min_j (w_k - w_j)·d`` (see :func:`probability_along_ray`).
+        A unit vector ``d``; its growth rate is ``min_j (w_k - w_j)·d``.
 
     Raises
     ------
     ValueError
-        If ``label`` is not a class of the model, or no direction makes the class dominant
-        (its coefficients lie inside the hull of the others').
+        If ``index`` is not a row of ``W``, or no direction makes the class dominant (its
+        weights lie inside the hull of the others').
     """
-    W, _ = linear_scores(model)
-    k = _class_index(model, label)
-    G = W[k] - np.delete(W, k, axis=0)  # (n_classes - 1, n_features): growth of each margin
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2 or W.shape[0] < 2:
+        raise ValueError(
+            f"W must have shape (n_classes, n_features) with at least 2 classes; got {W.shape}."
+        )
+    if not 0 <= index < W.shape[0]:
+        raise ValueError(f"index={index} is not a class row: W has {W.shape[0]} rows.")
+    label = index if label is None else label
+    G = W[index] - np.delete(W, index, axis=0)  # (n_classes - 1, n_features): margin growths
     # max_d min_j G_j·d over unit d is, by duality, the minimum-norm point of the hull of the
     # rows of G: find convex weights a minimising ||a @ G||.
     m = len(G)
@@ -275,6 +286,32 @@ def most_confident_direction(model: Any, label: Any) -> np.ndarray:
             "lie inside the hull of the other classes'."
         )
     return v / norm
+
+
+def most_confident_direction(model: Any, label: Any) -> np.ndarray:
+    """Unit direction along which one class of a linear softmax model gains certainty fastest.
+
+    See :func:`dominant_direction`, applied to the model's :func:`linear_scores`.
+
+    Parameters
+    ----------
+    model : fitted linear classifier
+    label : class label
+        One of ``model.classes_``.
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+        A unit vector. Its growth rate is ``min_j (w_k - w_j)·d`` (see :func:`probability_along_ray`).
+
+    Raises
+    ------
+    ValueError
+        If ``label`` is not a class of the model, or no direction makes the class dominant
+        (its coefficients lie inside the hull of the others').
+    """
+    W, _ = linear_scores(model)
+    return dominant_direction(W, _class_index(model, label), label)
 
 
 def probability_along_ray(

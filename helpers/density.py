@@ -17,7 +17,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture
 
-from helpers._validation import check_features, check_fitted
+from helpers._validation import check_features, check_fitted, check_range
 
 
 class ClassConditionalDensity(ClassifierMixin, BaseEstimator):
@@ -214,18 +214,51 @@ def low_density_threshold(model: ClassConditionalDensity, X: Any, quantile: floa
     return float(np.quantile(model.score_samples(X), quantile))
 
 
-def predict_or_reject(
-    model: ClassConditionalDensity, X: Any, threshold: float, reject_label: Any = -1
-) -> np.ndarray:
-    """Predict the most probable class, or ``reject_label`` ("none of these") where ``log p(x)`` is low.
+def typical_range(
+    model: ClassConditionalDensity, X: Any, coverage: float = 0.99
+) -> tuple[float, float]:
+    """The central interval of log-densities that holds a fraction ``coverage`` of the rows of ``X``.
+
+    A low log-density is not the only sign of an unusual input: in many dimensions typical
+    samples of a density lie far from its mode, so an input *more* probable than nearly every
+    training row (a blank or very faint image, close to the mean) is atypical too. Flagging
+    inputs outside this interval is a two-sided (typicality) test.
 
     Parameters
     ----------
     model : ClassConditionalDensity
         Fitted.
     X : array-like of shape (n_samples, n_features)
-    threshold : float
-        Rows with ``model.score_samples(X) < threshold`` are rejected.
+        Usually the training rows.
+    coverage : float, default 0.99
+        Strictly between 0 and 1; each tail holds ``(1 - coverage) / 2`` of the rows.
+
+    Returns
+    -------
+    (float, float)
+        The ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` quantiles of
+        ``model.score_samples(X)``.
+    """
+    if not 0 < coverage < 1:
+        raise ValueError(f"coverage must be strictly between 0 and 1; got {coverage!r}.")
+    low, high = np.quantile(model.score_samples(X), [(1 - coverage) / 2, (1 + coverage) / 2])
+    return float(low), float(high)
+
+
+def predict_or_reject(
+    model: ClassConditionalDensity, X: Any, threshold: Any, reject_label: Any = -1
+) -> np.ndarray:
+    """Predict the most probable class, or ``reject_label`` ("none of these") for unusual inputs.
+
+    Parameters
+    ----------
+    model : ClassConditionalDensity
+        Fitted.
+    X : array-like of shape (n_samples, n_features)
+    threshold : float or (float, float)
+        A float: rows with ``model.score_samples(X) < threshold`` are rejected (e.g. from
+        :func:`low_density_threshold`). A pair ``(low, high)``: rows outside it are rejected
+        (e.g. from :func:`typical_range`).
     reject_label : scalar, default -1
         The answer for rejected rows; must not be one of ``model.classes_`` and must have a
         type compatible with them (e.g. an int for integer classes).
@@ -235,15 +268,20 @@ def predict_or_reject(
     ndarray of shape (n_samples,)
     """
     check_fitted(model)
-    if not np.isfinite(threshold):
-        raise ValueError(f"threshold must be a finite log-density; got {threshold!r}.")
+    if np.ndim(threshold) == 0:
+        low, high = float(threshold), np.inf
+        if not np.isfinite(low):
+            raise ValueError(f"threshold must be a finite log-density; got {threshold!r}.")
+    else:
+        low, high = check_range(threshold, "threshold")
     if reject_label in list(model.classes_):
         raise ValueError(
             f"reject_label={reject_label!r} is one of the classes; choose a label the model "
             "never predicts, e.g. -1."
         )
     predicted = model.predict(X)
-    rejected = model.score_samples(X) < threshold
+    log_density = model.score_samples(X)
+    rejected = (log_density < low) | (log_density > high)
     return np.where(rejected, np.asarray(reject_label, dtype=predicted.dtype), predicted)
 
 

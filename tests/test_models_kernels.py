@@ -1,0 +1,52 @@
+"""Calibrated SVM configurations and the digit density configuration."""
+
+import numpy as np
+import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.svm import SVC
+
+from helpers import density, models
+
+
+@pytest.mark.parametrize("make", [models.iris_linear_svm, models.iris_rbf_svm, models.hidden_rbf_svm])
+def test_svms_are_calibrated_like_the_deprecated_probability_option(make):
+    model = make()
+    assert isinstance(model, CalibratedClassifierCV)
+    assert model.ensemble is False and model.method == "sigmoid" and model.cv == 5
+
+
+def test_iris_kernels_and_gamma():
+    assert models.iris_linear_svm().estimator.kernel == "linear"
+    assert models.iris_rbf_svm().estimator.get_params()["gamma"] == "auto"
+    assert models.iris_rbf_svm(gamma="scale").estimator.gamma == "scale"
+    assert models.hidden_rbf_svm().estimator[-1].kernel == "rbf"
+
+
+def test_iris_rbf_svm_accuracies_for_both_gammas(iris_xy):
+    X, y = iris_xy
+    assert np.sum(models.iris_rbf_svm("auto").fit(X, y).predict(X) == y) == 145
+    assert np.sum(models.iris_rbf_svm("scale").fit(X, y).predict(X) == y) == 143
+
+
+def test_calibrated_probabilities_and_the_inner_svm(iris_xy):
+    X, y = iris_xy
+    model = models.iris_linear_svm().fit(X, y)
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
+    inner = model.calibrated_classifiers_[0].estimator
+    assert isinstance(inner, SVC) and inner.n_support_.sum() > 0
+
+
+def test_rbf_svm_is_constant_far_from_the_data(iris_xy):
+    X, y = iris_xy
+    model = models.iris_rbf_svm().fit(X, y)
+    far = model.predict_proba(np.array([[1e3, 0.0], [-1e4, 1e4]]))
+    np.testing.assert_allclose(far[0], far[1], atol=1e-12)
+
+
+def test_mnist_digit_density_configuration():
+    model = models.mnist_digit_density()
+    assert isinstance(model, density.ClassConditionalDensity)
+    assert model.n_components == 30 and model.n_mixture_components == 1
+    assert model.random_state == 0

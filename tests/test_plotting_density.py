@@ -4,7 +4,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from helpers.plotting import CLASS_COLORS, plot_log_density_histograms
+from helpers.plotting import plot_log_density_histograms
+from helpers.plotting.density import GROUP_COLORS
 
 
 def test_one_histogram_per_group_normalised_and_coloured():
@@ -17,7 +18,7 @@ def test_one_histogram_per_group_normalised_and_coloured():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["real (200)", "fools (3)"]
     assert len(ax.containers) == 2
-    for container, values, color in zip(ax.containers, groups.values(), CLASS_COLORS):
+    for container, values, color in zip(ax.containers, groups.values(), GROUP_COLORS):
         heights = np.array([patch.get_height() for patch in container])
         assert heights.sum() == pytest.approx(1.0)  # shares of the group's images
         assert np.allclose(container[0].get_facecolor()[:3], plt.matplotlib.colors.to_rgb(color))

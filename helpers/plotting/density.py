@@ -11,6 +11,9 @@ from matplotlib.scale import SymmetricalLogTransform
 
 from helpers.plotting._style import CLASS_COLORS
 
+#: Colours of the groups, in order: the colour-blind-safe palette, reordered so that the first
+#: five are easy to tell apart when they overlap (blue, vermilion, green, grey, pink).
+GROUP_COLORS: tuple[str, ...] = tuple(CLASS_COLORS[i] for i in (0, 3, 2, 7, 4, 1, 5, 6, 8, 9))
 #: Colour of the detection threshold line.
 THRESHOLD_COLOR = "black"
 
@@ -32,7 +35,8 @@ def plot_log_density_histograms(
     ----------
     log_densities : mapping of str to array-like of shape (n_inputs,)
         One group per entry, e.g. ``{"real test digits": ..., "uniform noise": ...}``; the key
-        is the legend label (with the group's size appended).
+        is the legend label (with the group's size appended), the colour follows
+        :data:`GROUP_COLORS` in order.
     threshold : float or (float, float), optional
         A detection threshold, or the two ends of a typical range, drawn as vertical dashed
         lines.
@@ -51,9 +55,9 @@ def plot_log_density_histograms(
     ax = plt.gca() if ax is None else ax
     if not log_densities:
         raise ValueError("log_densities is empty; pass at least one group of log-densities.")
-    if len(log_densities) > len(CLASS_COLORS):
+    if len(log_densities) > len(GROUP_COLORS):
         raise ValueError(
-            f"at most {len(CLASS_COLORS)} groups can be told apart by colour; "
+            f"at most {len(GROUP_COLORS)} groups can be told apart by colour; "
             f"got {len(log_densities)}."
         )
     groups = {}
@@ -77,7 +81,7 @@ def plot_log_density_histograms(
     if low == high:
         low, high = low - 1, high + 1
     edges = transform.inverted().transform(np.linspace(low, high, int(bins) + 1))
-    for color, (name, arr) in zip(CLASS_COLORS, groups.items()):
+    for color, (name, arr) in zip(GROUP_COLORS, groups.items()):
         ax.hist(arr, bins=edges, weights=np.full(arr.size, 1.0 / arr.size), color=color,
                 alpha=0.6, label=f"{name} ({arr.size})")
     for k, value in enumerate(thresholds):

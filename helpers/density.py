@@ -288,30 +288,58 @@ def predict_or_reject(
 def _check_scores(values: Any, name: str) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of log-densities; got shape {arr.shape}.")
+        raise ValueError(f"{name} must be a non-empty 1-D array of scores; got shape {arr.shape}.")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values; compute finite log-densities.")
+        raise ValueError(f"{name} contains NaN or infinite values; compute finite scores first.")
     return arr
 
 
-def outlier_auc(inlier_log_density: Any, outlier_log_density: Any) -> float:
-    """ROC AUC of "low log-density means outlier": the chance an outlier scores below an inlier.
+def tail_probability(log_density: Any, reference_log_density: Any) -> np.ndarray:
+    """Two-sided empirical tail probability of each log-density among reference log-densities.
+
+    The share of reference values at or below the value, or at or above it, whichever is
+    smaller: 0.5 at the reference median, 0 beyond the reference's extremes on either side. It
+    is the score of a typicality test (low means unusual, whether too improbable or too
+    probable); flagging values below ``(1 - coverage) / 2`` is the test of :func:`typical_range`.
 
     Parameters
     ----------
-    inlier_log_density : array-like of shape (n_inliers,)
-        Log-densities of genuine inputs (e.g. real test digits).
-    outlier_log_density : array-like of shape (n_outliers,)
-        Log-densities of the inputs to flag (e.g. fool images).
+    log_density : array-like of shape (n_inputs,)
+        Log-densities to score.
+    reference_log_density : array-like of shape (n_reference,)
+        Log-densities of the training inputs.
+
+    Returns
+    -------
+    ndarray of shape (n_inputs,)
+        Values in [0, 0.5] (up to ties), lower is more atypical.
+    """
+    values = _check_scores(log_density, "log_density")
+    reference = np.sort(_check_scores(reference_log_density, "reference_log_density"))
+    at_or_below = np.searchsorted(reference, values, side="right") / reference.size
+    at_or_above = 1.0 - np.searchsorted(reference, values, side="left") / reference.size
+    return np.minimum(at_or_below, at_or_above)
+
+
+def outlier_auc(inlier_scores: Any, outlier_scores: Any) -> float:
+    """ROC AUC of "a low score means outlier": the chance an outlier scores below an inlier.
+
+    Parameters
+    ----------
+    inlier_scores : array-like of shape (n_inliers,)
+        Scores of genuine inputs (e.g. log-densities, or :func:`tail_probability`, of real test
+        digits).
+    outlier_scores : array-like of shape (n_outliers,)
+        Scores of the inputs to flag (e.g. fool images).
 
     Returns
     -------
     float
         ``sklearn.metrics.roc_auc_score`` with outliers as the positive class and the negated
-        log-density as the score: 1 when every outlier is less probable than every inlier,
-        0.5 for a detector no better than chance.
+        score as the detector's output: 1 when every outlier scores below every inlier, 0.5 for
+        a detector no better than chance (ties count one half).
     """
-    inliers = _check_scores(inlier_log_density, "inlier_log_density")
-    outliers = _check_scores(outlier_log_density, "outlier_log_density")
+    inliers = _check_scores(inlier_scores, "inlier_scores")
+    outliers = _check_scores(outlier_scores, "outlier_scores")
     is_outlier = np.concatenate([np.zeros(inliers.size), np.ones(outliers.size)])
     return float(roc_auc_score(is_outlier, -np.concatenate([inliers, outliers])))

@@ -181,3 +181,28 @@ def test_outlier_auc_errors():
         density.outlier_auc([], [0.0])
     with pytest.raises(ValueError, match="non-empty 1-D"):
         density.outlier_auc([1.0], [[0.0]])
+
+
+def test_tail_probability_is_two_sided():
+    reference = np.arange(1.0, 11.0)  # 1, 2, ..., 10
+    np.testing.assert_allclose(
+        density.tail_probability([0.0, 1.0, 5.0, 5.5, 10.0, 99.0], reference),
+        [0.0, 0.1, 0.5, 0.5, 0.1, 0.0],
+    )
+
+
+def test_tail_probability_below_half_the_gap_matches_the_typical_range(fitted, blobs):
+    X, _ = blobs
+    reference = fitted.score_samples(X)
+    low, high = density.typical_range(fitted, X, coverage=0.8)
+    probe = fitted.score_samples(X + np.random.default_rng(1).normal(scale=0.3, size=X.shape))
+    outside = (probe < low) | (probe > high)
+    atypical = density.tail_probability(probe, reference) < 0.1
+    assert np.mean(outside == atypical) > 0.95  # the two differ only next to the quantiles
+
+
+def test_tail_probability_errors():
+    with pytest.raises(ValueError, match="NaN"):
+        density.tail_probability([np.nan], [1.0, 2.0])
+    with pytest.raises(ValueError, match="reference_log_density"):
+        density.tail_probability([1.0], [])

@@ -6,6 +6,16 @@ state; :func:`set_style` is the one exception, called once in a notebook's first
 """
 
 from helpers.plotting._style import CLASS_COLORS, class_colors, set_style
+from helpers.plotting.digits import (
+    format_probability,
+    plot_activation_bounds,
+    plot_confidence_ceiling,
+    plot_digit,
+    plot_digit_sample,
+    plot_fooling_images,
+    plot_hidden_layer,
+    plot_loss_curves,
+)
 from helpers.plotting.regions import (
     plot_decision_regions,
     plot_doubt_along_rays,
@@ -21,6 +31,14 @@ __all__ = [
     "CLASS_COLORS",
     "class_colors",
     "set_style",
+    "format_probability",
+    "plot_activation_bounds",
+    "plot_confidence_ceiling",
+    "plot_digit",
+    "plot_digit_sample",
+    "plot_fooling_images",
+    "plot_hidden_layer",
+    "plot_loss_curves",
     "plot_decision_regions",
     "plot_doubt_along_rays",
     "plot_observations",

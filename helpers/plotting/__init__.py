@@ -7,6 +7,7 @@ state; :func:`set_style` is the one exception, called once in a notebook's first
 
 from helpers.plotting._style import CLASS_COLORS, class_colors, set_style
 from helpers.plotting.digits import (
+    HIDDEN_AXES,
     format_probability,
     plot_activation_bounds,
     plot_confidence_ceiling,
@@ -31,6 +32,7 @@ __all__ = [
     "CLASS_COLORS",
     "class_colors",
     "set_style",
+    "HIDDEN_AXES",
     "format_probability",
     "plot_activation_bounds",
     "plot_confidence_ceiling",

@@ -246,9 +246,13 @@ def plot_activation_bounds(
     if not low < high:
         raise ValueError(f"bounds must satisfy low < high; got {bounds!r}.")
     label = f"reachable: ({low:g}, {high:g})²" if label is None else label
-    ax.add_patch(Rectangle((low, low), high - low, high - low, fill=False, edgecolor="black",
-                           linestyle="--", linewidth=1.5, label=label, zorder=4))
-    ax.legend(loc="best", fontsize="small")
+    square = Rectangle((low, low), high - low, high - low, fill=False, edgecolor="black",
+                       linestyle="--", linewidth=1.5, label=label, zorder=4)
+    ax.add_patch(square)
+    legend = ax.get_legend()  # keep the entries already shown (e.g. region patches) and add one
+    handles = [] if legend is None else list(legend.legend_handles)
+    labels = [] if legend is None else [text.get_text() for text in legend.get_texts()]
+    ax.legend(handles + [square], labels + [label], loc="best", fontsize="small")
     return ax
 
 
@@ -333,6 +337,6 @@ def plot_confidence_ceiling(
     ax.set_xlabel("class")
     ax.set_ylabel("probability")
     low = float(min(s.min() for s in series))
-    ax.set_ylim(max(0.0, low - 0.05), 1.01)
-    ax.legend(loc="lower right", fontsize="small")
+    ax.set_ylim(max(0.0, low - 0.05), 1.06)  # room above 1 for the legend
+    ax.legend(loc="upper center", ncol=3, fontsize="small")
     return ax

@@ -18,8 +18,6 @@ import pandas as pd
 from sklearn.datasets import load_iris
 from sklearn.model_selection import train_test_split
 
-from helpers._validation import check_features
-
 #: The two Iris features the series uses, as column names (and axis labels).
 IRIS_FEATURES: tuple[str, str] = ("petal length (cm)", "petal width (cm)")
 #: The Iris classes, in the order scikit-learn's models sort them.
@@ -149,29 +147,6 @@ def split_digits(
     X_train, X_test, y_train, y_test : ndarrays
     """
     return train_test_split(X, y, test_size=test_size, stratify=y, random_state=random_state)
-
-
-def downsample_digits(X: np.ndarray, side: int) -> np.ndarray:
-    """Shrink 28×28 digits to ``side``×``side`` by averaging square blocks of pixels.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, 784)
-        Digits as returned by :func:`load_mnist_digits`.
-    side : int
-        The new side: a divisor of 28 (1, 2, 4, 7, 14 or 28).
-
-    Returns
-    -------
-    ndarray of shape (n_samples, side * side)
-        Still in [0, 1]: each new pixel is the mean of a block of old ones.
-    """
-    X = check_features(X, MNIST_SIDE**2, name="X")
-    if isinstance(side, bool) or not isinstance(side, (int, np.integer)) or side < 1 or MNIST_SIDE % side:
-        raise ValueError(f"side must be a divisor of {MNIST_SIDE} (1, 2, 4, 7, 14 or 28); got {side!r}.")
-    block = MNIST_SIDE // side
-    images = X.reshape(len(X), side, block, side, block)
-    return images.mean(axis=(2, 4)).reshape(len(X), side * side)
 
 
 def _check_digits(digits: Sequence[int]) -> list[int]:

@@ -136,23 +136,3 @@ def test_source_from_environment(monkeypatch):
     with pytest.raises(ValueError, match="PITY_MNIST_SOURCE='full'.*unset it"):
         data.mnist_source_from_environment()
 
-
-def test_downsampling_averages_blocks_and_keeps_the_range():
-    X, _ = data.load_mnist_digits(digits=(0,))
-    small = data.downsample_digits(X[:5], 7)
-    assert small.shape == (5, 49)
-    block = X[0].reshape(28, 28)[:4, 4:8].mean()
-    assert small[0, 1] == pytest.approx(block)
-    np.testing.assert_allclose(small.mean(axis=1), X[:5].mean(axis=1))
-    np.testing.assert_array_equal(data.downsample_digits(X[:5], 28), X[:5])
-
-
-@pytest.mark.parametrize("side", [5, 0, 2.0])
-def test_downsampling_to_a_non_divisor_is_refused(side):
-    with pytest.raises(ValueError, match="divisor of 28"):
-        data.downsample_digits(np.zeros((1, 784)), side)
-
-
-def test_downsampling_needs_784_pixels():
-    with pytest.raises(ValueError, match="has 49 features but 784"):
-        data.downsample_digits(np.zeros((1, 49)), 7)

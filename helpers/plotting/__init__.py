@@ -17,6 +17,7 @@ from helpers.plotting.digits import (
     plot_hidden_layer,
     plot_loss_curves,
 )
+from helpers.plotting.images import plot_perturbed_digit
 from helpers.plotting.regions import (
     plot_decision_regions,
     plot_doubt_along_rays,
@@ -45,6 +46,7 @@ __all__ = [
     "plot_doubt_along_rays",
     "plot_observations",
     "plot_perturbations",
+    "plot_perturbed_digit",
     "plot_points",
     "plot_probability_contours",
     "plot_probability_map",

@@ -93,6 +93,32 @@ def _proba_function(model: Any) -> tuple[ProbaFunction, np.ndarray | None]:
     )
 
 
+def ranges_around(
+    points: Any, padding: float = 0.1
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Plot ranges that hold every point, widened on each side by a fraction of their extent.
+
+    Parameters
+    ----------
+    points : array-like of shape (n_points, 2)
+        E.g. the data and any fools to be drawn with them.
+    padding : float, default 0.1
+        Fraction of each feature's extent added on both sides (non-negative).
+
+    Returns
+    -------
+    ((float, float), (float, float))
+        ``(x_range, y_range)``, ready for :func:`probability_grid`.
+    """
+    points = check_features(points, n_features=2, name="points")
+    if not padding >= 0:
+        raise ValueError(f"padding must be a non-negative fraction; got {padding!r}.")
+    low, high = points.min(axis=0), points.max(axis=0)
+    extent = np.where(high > low, high - low, 1.0)  # a single point still gets a window
+    low, high = low - padding * extent, high + padding * extent
+    return (float(low[0]), float(high[0])), (float(low[1]), float(high[1]))
+
+
 def probability_grid(
     model: Any,
     x_range: tuple[float, float],

@@ -339,7 +339,7 @@ def far_point_per_class(
     Parameters
     ----------
     model : MLPClassifier
-        Fitted; its hidden layers must be unbounded (identity or relu at ``layer``).
+        Fitted; with ``activation="identity"`` unless ``layer`` is 0 (the input).
     H_data : array-like of shape (n_samples, n_units)
         Activations of the data at ``layer`` (``propagate(model, X, layer)``).
     layer : int, optional
@@ -356,8 +356,9 @@ def far_point_per_class(
     Raises
     ------
     ValueError
-        A bounded layer (tanh, logistic: far points do not exist there), a bad factor or
-        probability, or ``H_data`` of the wrong shape; a class that can never dominate.
+        A hidden layer that is not identity (tanh, logistic, relu: far points in every
+        direction do not exist there), a bad factor or probability, or ``H_data`` of the wrong
+        shape; a class that can never dominate.
     """
     check_network(model)
     layer = model.n_layers_ - 2 if layer is None else check_layer(model, layer)
@@ -368,6 +369,12 @@ def far_point_per_class(
             f"activation={model.activation!r} keeps layer {layer} inside ({low:g}, {high:g}) per "
             "unit: points far from the data do not exist there. Use confidence_ceiling for the "
             "highest probability such a network can give, and tanh_fools to reach it."
+        )
+    if layer > 0 and model.activation != "identity":
+        raise ValueError(
+            f"activation={model.activation!r} keeps layer {layer} at or above 0 per unit: far "
+            "points in most directions do not exist there, and the layers cannot be inverted. "
+            "Use an identity network (activation='identity')."
         )
     if not distance_factor > 0:
         raise ValueError(f"distance_factor must be positive; got {distance_factor!r}.")

@@ -125,3 +125,19 @@ def test_distance_to_data_is_the_nearest_neighbour_distance(iris_xy):
     np.testing.assert_allclose(grids.distance_to_data(points, X), expected)
     with pytest.raises(ValueError, match="NaN"):
         grids.distance_to_data([[np.nan, 1.0]], X)
+
+
+def test_ranges_around_hold_every_point_with_padding():
+    points = np.array([[0.0, -1.0], [10.0, 3.0], [5.0, 1.0]])
+    assert grids.ranges_around(points, padding=0.1) == (
+        pytest.approx((-1.0, 11.0)), pytest.approx((-1.4, 3.4))
+    )
+    (x_low, x_high), _ = grids.ranges_around(points[:1])
+    assert x_low < 0.0 < x_high
+
+
+def test_ranges_around_errors():
+    with pytest.raises(ValueError, match="points has 3 features but 2 are expected"):
+        grids.ranges_around(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="padding must be a non-negative"):
+        grids.ranges_around(np.zeros((2, 2)), padding=-0.1)

@@ -249,6 +249,12 @@ def test_far_points_do_not_exist_in_a_tanh_layer(tanh_blobs):
         network.far_point_per_class(model, network.propagate(model, X, 3))
 
 
+def test_far_points_do_not_exist_in_a_relu_layer():
+    model, X = _fit("relu", 3)
+    with pytest.raises(ValueError, match="at or above 0.*identity"):
+        network.far_point_per_class(model, network.propagate(model, X, 3))
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [({"distance_factor": 0.0}, "distance_factor must be positive"),

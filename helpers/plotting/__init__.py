@@ -7,6 +7,18 @@ state; :func:`set_style` is the one exception, called once in a notebook's first
 
 from helpers.plotting._style import CLASS_COLORS, class_colors, set_style
 from helpers.plotting.density import plot_log_density_histograms
+from helpers.plotting.digits import (
+    HIDDEN_AXES,
+    format_probability,
+    plot_activation_bounds,
+    plot_confidence_ceiling,
+    plot_digit,
+    plot_digit_sample,
+    plot_fooling_images,
+    plot_hidden_layer,
+    plot_loss_curves,
+)
+from helpers.plotting.images import plot_perturbed_digit
 from helpers.plotting.regions import (
     plot_decision_regions,
     plot_doubt_along_rays,
@@ -22,11 +34,21 @@ __all__ = [
     "CLASS_COLORS",
     "class_colors",
     "set_style",
+    "HIDDEN_AXES",
+    "format_probability",
+    "plot_activation_bounds",
+    "plot_confidence_ceiling",
+    "plot_digit",
+    "plot_digit_sample",
+    "plot_fooling_images",
+    "plot_hidden_layer",
+    "plot_loss_curves",
     "plot_decision_regions",
     "plot_doubt_along_rays",
     "plot_log_density_histograms",
     "plot_observations",
     "plot_perturbations",
+    "plot_perturbed_digit",
     "plot_points",
     "plot_probability_contours",
     "plot_probability_map",

@@ -217,7 +217,7 @@ def low_density_threshold(model: ClassConditionalDensity, X: Any, quantile: floa
 def typical_range(
     model: ClassConditionalDensity, X: Any, coverage: float = 0.99
 ) -> tuple[float, float]:
-    """The central interval of log-densities that holds a fraction ``coverage`` of the rows of ``X``.
+    """The central interval of log-densities holding a fraction ``coverage`` of the rows of ``X``.
 
     A low log-density is not the only sign of an unusual input: in many dimensions typical
     samples of a density lie far from its mode, so an input *more* probable than nearly every

@@ -106,7 +106,7 @@ def _calibrated(estimator: BaseEstimator) -> CalibratedClassifierCV:
 
 
 def iris_linear_svm() -> CalibratedClassifierCV:
-    """Linear-kernel SVM with calibrated probabilities: the post's ``SVC(kernel='linear', probability=True)``.
+    """Linear-kernel SVM with calibrated probabilities, as the post's ``probability=True`` SVC.
 
     ``SVC(probability=True)`` is deprecated in scikit-learn 1.9 (removed in 1.11); its docstring
     recommends ``CalibratedClassifierCV(SVC(), ensemble=False)`` instead, which is what

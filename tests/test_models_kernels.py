@@ -8,7 +8,9 @@ from sklearn.svm import SVC
 from helpers import density, models
 
 
-@pytest.mark.parametrize("make", [models.iris_linear_svm, models.iris_rbf_svm, models.hidden_rbf_svm])
+@pytest.mark.parametrize(
+    "make", [models.iris_linear_svm, models.iris_rbf_svm, models.hidden_rbf_svm]
+)
 def test_svms_are_calibrated_like_the_deprecated_probability_option(make):
     model = make()
     assert isinstance(model, CalibratedClassifierCV)

@@ -65,7 +65,8 @@ def plot_log_density_histograms(
         arr = np.asarray(values, dtype=float)
         if arr.ndim != 1 or arr.size == 0:
             raise ValueError(
-                f"group {name!r} must be a non-empty 1-D array of log-densities; got shape {arr.shape}."
+                f"group {name!r} must be a non-empty 1-D array of log-densities; "
+                f"got shape {arr.shape}."
             )
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"group {name!r} contains NaN or infinite values; drop them first.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -472,7 +472,11 @@ class DeepFoolResult:
 
 
 def deepfool(
-    model: Any, X: Any, max_iter: int = 50, overshoot: float = 0.02
+    model: Any,
+    X: Any,
+    max_iter: int = 50,
+    overshoot: float = 0.02,
+    max_step: float | None = None,
 ) -> DeepFoolResult:
     """DeepFool (Moosavi-Dezfooli et al., 2016): small L2 changes that flip the prediction.
 
@@ -480,7 +484,8 @@ def deepfool(
     step is the exact projection onto the nearest border of that linear model, between the
     originally predicted class and any other, made 1e-4 longer so that it crosses. Steps add up
     until the prediction changes or ``max_iter`` steps were taken; the total is then scaled by
-    ``1 + overshoot``. For a linear model the first step lands on the nearest pairwise border,
+    ``1 + overshoot``. A row whose logit differences have no gradient (saturated units) stops
+    where it is, unflipped. For a linear model the first step lands on the nearest pairwise border,
     which is the exact minimal perturbation of :func:`minimal_perturbation_linear` unless a
     third class's region is in the way: pass ``overshoot=0`` to compare them.
 
@@ -491,6 +496,10 @@ def deepfool(
     max_iter : int, default 50
     overshoot : float, default 0.02
         Relative lengthening of the final perturbation (the paper's 0.02), >= 0.
+    max_step : float, optional
+        Longest L2 step of one linearisation (a trust region), > 0. None (the paper's algorithm):
+        no limit. Where units saturate, the gradient is tiny and the linear model's border is
+        very far; limiting the step lets the next linearisation, closer by, correct it.
 
     Returns
     -------
@@ -502,12 +511,14 @@ def deepfool(
     Raises
     ------
     ValueError
-        If ``X`` has the wrong shape, ``overshoot < 0`` or ``max_iter < 1``.
+        If ``X`` has the wrong shape, ``overshoot < 0``, ``max_iter < 1`` or ``max_step <= 0``.
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
     overshoot = _check_eps(overshoot, "overshoot")
     max_iter = _check_positive_int(max_iter, "max_iter")
+    if max_step is not None and not (_check_eps(max_step, "max_step") > 0):
+        raise ValueError(f"max_step must be > 0 or None; got {max_step!r}.")
     X, _ = _prepare(model, X, None)
     original = gradients.logits(model, X).argmax(axis=1)
     total = np.zeros_like(X)
@@ -530,9 +541,19 @@ def deepfool(
             distance = np.where(w_norm > 0, np.abs(f) / w_norm, np.inf)
         distance[rows, k0] = np.inf
         nearest = distance.argmin(axis=1)
+        stuck = ~np.isfinite(distance[rows, nearest])  # flat logits (saturated units): give up
+        active, rows, nearest, w, w_norm, distance = (
+            active[~stuck], rows[~stuck], nearest[~stuck], w[~stuck], w_norm[~stuck],
+            distance[~stuck])
+        if len(active) == 0:
+            break
+        rows = np.arange(len(active))
         w_nearest = w[rows, nearest]
-        length = np.maximum(w_norm[rows, nearest], 1e-300)[:, np.newaxis]
-        total[active] += (distance[rows, nearest][:, np.newaxis] + 1e-4) * w_nearest / length
+        length = w_norm[rows, nearest][:, np.newaxis]
+        step = distance[rows, nearest][:, np.newaxis] + 1e-4
+        if max_step is not None:
+            step = np.minimum(step, max_step)
+        total[active] += step * w_nearest / length
         n_iter[active] += 1
     delta = (1.0 + overshoot) * total
     predicted = gradients.logits(model, X + delta).argmax(axis=1)
@@ -789,7 +810,8 @@ def fool_image(
             method="L-BFGS-B",
             bounds=[(low, high)] * n_features,
             callback=stop_when_confident,
-            options={"maxiter": max_iter},
+            # Saturated units give tiny gradients: do not stop on a small gradient.
+            options={"maxiter": max_iter, "gtol": 1e-14},
         )
         image, n_iter = np.clip(search.x, low, high), int(search.nit)
     probability = float(np.exp(-loss_and_gradient(image)[0]))
@@ -801,3 +823,165 @@ def fool_image(
         reached=probability >= confidence,
         n_iter=n_iter,
     )
+
+
+# --- Measurements the attack notebook draws -------------------------------------------------
+
+
+def accuracy_under_attack(
+    models: Mapping[str, Any],
+    X: Any,
+    y: Any,
+    eps: Sequence[float],
+    n_steps: int = 10,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+) -> pd.DataFrame:
+    """Accuracy of each model on rows changed by FGSM and by PGD, for every ``eps`` (L-infinity).
+
+    Parameters
+    ----------
+    models : mapping of name to fitted model
+        Models :mod:`helpers.gradients` differentiates.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels.
+    eps : sequence of float
+        Sizes of the change (0 gives the clean accuracy).
+    n_steps : int, default 10
+        Steps of PGD (with the default step ``2.5 * eps / n_steps``).
+    clip : (low, high) or None, default (0, 1)
+
+    Returns
+    -------
+    DataFrame
+        Columns ``model``, ``attack`` ("FGSM" or "PGD"), ``eps``, ``accuracy``; one row per
+        model, attack and eps.
+    """
+    y = np.asarray(y)
+    records = []
+    for name, model in models.items():
+        for size in eps:
+            changed = {
+                "FGSM": fgsm(model, X, y, size, clip=clip),
+                "PGD": pgd(model, X, y, size, n_steps=n_steps, clip=clip),
+            }
+            for attack, X_adv in changed.items():
+                records.append({"model": name, "attack": attack, "eps": float(size),
+                                "accuracy": float(np.mean(model.predict(X_adv) == y))})
+    return pd.DataFrame.from_records(records)
+
+
+@dataclass(frozen=True)
+class SmallestFGSM:
+    """The smallest FGSM step, on a grid, that misclassifies each row.
+
+    Attributes
+    ----------
+    eps : ndarray of shape (n_samples,)
+        Smallest grid value whose FGSM change is misclassified; NaN where none is.
+    delta : ndarray of shape (n_samples, n_features)
+        That change (after clipping); zeros where none is misclassified.
+    fooled : ndarray of shape (n_samples,), dtype bool
+        Whether some grid value misclassifies the row.
+    """
+
+    eps: np.ndarray
+    delta: np.ndarray
+    fooled: np.ndarray
+
+
+def smallest_fgsm(
+    model: Any,
+    X: Any,
+    y: Any,
+    eps_grid: Sequence[float],
+    clip: tuple[float, float] | None = (0.0, 1.0),
+) -> SmallestFGSM:
+    """For each row, the smallest ``eps`` of ``eps_grid`` at which FGSM misclassifies it.
+
+    FGSM's direction, the sign of the input gradient at ``X``, does not depend on ``eps``: it is
+    computed once and every grid value is a single prediction.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels.
+    eps_grid : sequence of float
+        Values to try, each >= 0; sorted here.
+    clip : (low, high) or None, default (0, 1)
+
+    Returns
+    -------
+    SmallestFGSM
+    """
+    grid = np.sort([_check_eps(value) for value in eps_grid])
+    X, clip = _prepare(model, X, clip)
+    y = np.asarray(y)
+    direction = np.sign(gradients.input_gradient(model, X, y))
+    eps = np.full(len(X), np.nan)
+    delta = np.zeros_like(X)
+    for value in grid:
+        todo = np.flatnonzero(np.isnan(eps))
+        if len(todo) == 0:
+            break
+        X_adv = X[todo] + value * direction[todo]
+        if clip is not None:
+            X_adv = np.clip(X_adv, *clip)
+        fooled = model.predict(X_adv) != y[todo]
+        eps[todo[fooled]] = value
+        delta[todo[fooled]] = X_adv[fooled] - X[todo[fooled]]
+    return SmallestFGSM(eps=eps, delta=delta, fooled=~np.isnan(eps))
+
+
+def deepfool_vs_fgsm(
+    models: Mapping[str, Any],
+    X: Any,
+    y: Any,
+    eps_grid: Sequence[float],
+    clip: tuple[float, float] | None = (0.0, 1.0),
+    **deepfool_options: Any,
+) -> pd.DataFrame:
+    """Sizes of the changes DeepFool and the smallest FGSM need to misclassify each row.
+
+    Only rows each model classifies correctly are attacked, so that both attacks answer the same
+    question: how far is this digit from a wrong class?
+
+    Parameters
+    ----------
+    models : mapping of name to fitted model
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels.
+    eps_grid : sequence of float
+        Grid of :func:`smallest_fgsm`.
+    clip : (low, high) or None, default (0, 1)
+        Pixel range of FGSM (DeepFool is not clipped).
+    **deepfool_options
+        Passed to :func:`deepfool` (``max_iter``, ``overshoot``, ``max_step``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``model``, ``attack`` ("DeepFool" or "FGSM"), ``row`` (index into ``X``),
+        ``fooled``, ``L2`` and ``Linf`` (sizes of the change; NaN where not fooled).
+    """
+    X = check_features(X)
+    y = np.asarray(y)
+    frames = []
+    for name, model in models.items():
+        rows = np.flatnonzero(model.predict(X) == y)
+        found = deepfool(model, X[rows], **deepfool_options)
+        fast = smallest_fgsm(model, X[rows], y[rows], eps_grid, clip=clip)
+        for attack, delta, fooled in [("DeepFool", found.delta, found.flipped),
+                                      ("FGSM", fast.delta, fast.fooled)]:
+            frames.append(pd.DataFrame({
+                "model": name,
+                "attack": attack,
+                "row": rows,
+                "fooled": fooled,
+                "L2": np.where(fooled, np.linalg.norm(delta, axis=1), np.nan),
+                "Linf": np.where(fooled, np.abs(delta).max(axis=1), np.nan),
+            }))
+    return pd.concat(frames, ignore_index=True)

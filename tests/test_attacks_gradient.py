@@ -220,3 +220,16 @@ def test_one_pixel_attack_wants_one_flat_image(logistic, digits):
         attacks.one_pixel_attack(logistic, X[:1], y[0])
     with pytest.raises(ValueError, match="unknown label 7"):
         attacks.one_pixel_attack(logistic, X[0], 7)
+
+
+def test_deepfool_refuses_a_step_limit_that_is_not_positive(logistic, digits):
+    _, _, X, _ = digits
+    with pytest.raises(ValueError, match="max_step must be > 0 or None"):
+        attacks.deepfool(logistic, X, max_step=0.0)
+
+
+def test_deepfool_step_limit_caps_each_linearisation(network, digits):
+    _, _, X, _ = digits
+    found = attacks.deepfool(network, X[:40], max_step=0.05, overshoot=0.0, max_iter=200)
+    assert found.flipped.all()
+    assert np.all(found.norm <= 0.05 * found.n_iter + 1e-12)

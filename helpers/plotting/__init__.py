@@ -6,6 +6,12 @@ state; :func:`set_style` is the one exception, called once in a notebook's first
 """
 
 from helpers.plotting._style import CLASS_COLORS, class_colors, set_style
+from helpers.plotting.attacks import (
+    plot_accuracy_under_attack,
+    plot_digit_grid,
+    plot_norm_agreement,
+    plot_perturbation_sizes,
+)
 from helpers.plotting.regions import (
     plot_decision_regions,
     plot_doubt_along_rays,
@@ -21,6 +27,10 @@ __all__ = [
     "CLASS_COLORS",
     "class_colors",
     "set_style",
+    "plot_accuracy_under_attack",
+    "plot_digit_grid",
+    "plot_norm_agreement",
+    "plot_perturbation_sizes",
     "plot_decision_regions",
     "plot_doubt_along_rays",
     "plot_observations",

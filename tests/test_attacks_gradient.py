@@ -233,3 +233,53 @@ def test_deepfool_step_limit_caps_each_linearisation(network, digits):
     found = attacks.deepfool(network, X[:40], max_step=0.05, overshoot=0.0, max_iter=200)
     assert found.flipped.all()
     assert np.all(found.norm <= 0.05 * found.n_iter + 1e-12)
+
+
+# --- Measurements -------------------------------------------------------------------------------
+
+
+def test_accuracy_under_attack_starts_at_the_clean_accuracy(logistic, network, digits):
+    _, _, X, y = digits
+    table = attacks.accuracy_under_attack({"lr": logistic, "net": network}, X, y,
+                                          [0.0, 0.1, 0.3], n_steps=5)
+    assert table.shape == (2 * 3 * 2, 4)
+    assert list(table.columns) == ["model", "attack", "eps", "accuracy"]
+    clean = table[table["eps"] == 0]
+    for name, model in [("lr", logistic), ("net", network)]:
+        assert np.allclose(clean.loc[clean["model"] == name, "accuracy"], model.score(X, y))
+        for attack in ("FGSM", "PGD"):
+            curve = table[(table["model"] == name) & (table["attack"] == attack)]["accuracy"]
+            assert curve.is_monotonic_decreasing
+    pgd_rows = table[table["attack"] == "PGD"]["accuracy"].to_numpy()
+    fgsm_rows = table[table["attack"] == "FGSM"]["accuracy"].to_numpy()
+    assert np.all(pgd_rows <= fgsm_rows)
+
+
+def test_smallest_fgsm_is_the_first_grid_value_that_fools(network, digits):
+    _, _, X, y = digits
+    grid = np.linspace(0, 0.1, 11)
+    found = attacks.smallest_fgsm(network, X, y, grid)
+    assert found.fooled.any() and not found.fooled.all()
+    for i in np.flatnonzero(found.fooled)[:20]:
+        at = attacks.fgsm(network, X[i:i + 1], y[i:i + 1], found.eps[i])
+        assert network.predict(at)[0] != y[i]
+        np.testing.assert_allclose(at[0] - X[i], found.delta[i])
+        if found.eps[i] > 0:
+            before = attacks.fgsm(network, X[i:i + 1], y[i:i + 1], found.eps[i] - 0.01)
+            assert network.predict(before)[0] == y[i]
+    assert np.all(np.isnan(found.eps[~found.fooled]))
+
+
+def test_deepfool_vs_fgsm_attacks_only_correctly_classified_rows(logistic, digits):
+    _, _, X, y = digits
+    table = attacks.deepfool_vs_fgsm({"lr": logistic}, X, y, np.linspace(0, 0.5, 51),
+                                     overshoot=0.0)
+    correct = np.flatnonzero(logistic.predict(X) == y)
+    for attack in ("DeepFool", "FGSM"):
+        rows = table[table["attack"] == attack]
+        np.testing.assert_array_equal(rows["row"], correct)
+    deep = table[table["attack"] == "DeepFool"]
+    exact = attacks.minimal_perturbation_linear(logistic, X[correct])
+    assert np.median(deep["L2"].to_numpy() / exact.norm) <= 1.01
+    fooled = table[table["fooled"]]
+    assert fooled["L2"].notna().all() and fooled["Linf"].notna().all()

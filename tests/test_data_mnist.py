@@ -135,3 +135,4 @@ def test_source_from_environment(monkeypatch):
     monkeypatch.setenv(data.MNIST_SOURCE_VARIABLE, "full")
     with pytest.raises(ValueError, match="PITY_MNIST_SOURCE='full'.*unset it"):
         data.mnist_source_from_environment()
+

@@ -12,6 +12,7 @@ from helpers.plotting.attacks import (
     plot_norm_agreement,
     plot_perturbation_sizes,
 )
+from helpers.plotting.images import plot_perturbed_digit
 from helpers.plotting.regions import (
     plot_decision_regions,
     plot_doubt_along_rays,
@@ -35,6 +36,7 @@ __all__ = [
     "plot_doubt_along_rays",
     "plot_observations",
     "plot_perturbations",
+    "plot_perturbed_digit",
     "plot_points",
     "plot_probability_contours",
     "plot_probability_map",

@@ -954,10 +954,13 @@ def accuracy_under_attack(
     records = []
     for name, model in models.items():
         for size in eps:
-            changed = {
-                "FGSM": fgsm(model, X, y, size, clip=clip),
-                "PGD": pgd(model, X, y, size, n_steps=n_steps, clip=clip),
-            }
+            if size == 0:  # nothing to search: both attacks return X itself
+                changed = {"FGSM": check_features(X), "PGD": check_features(X)}
+            else:
+                changed = {
+                    "FGSM": fgsm(model, X, y, size, clip=clip),
+                    "PGD": pgd(model, X, y, size, n_steps=n_steps, clip=clip),
+                }
             for attack, X_adv in changed.items():
                 records.append({"model": name, "attack": attack, "eps": float(size),
                                 "accuracy": float(np.mean(model.predict(X_adv) == y))})

@@ -147,7 +147,8 @@ def plot_perturbation_sizes(
             positions.append(i + (j - (len(attack_names) - 1) / 2) * width)
             values.append(rows[norm].to_numpy())
         boxes = ax.boxplot(values, positions=positions, widths=width * 0.9, patch_artist=True,
-                           showfliers=False, manage_ticks=False)
+                           showfliers=False, manage_ticks=False,
+                           medianprops={"color": "black"})
         for box in boxes["boxes"]:
             box.set_facecolor(color)
         boxes["boxes"][0].set_label(attack)

@@ -795,6 +795,44 @@ def one_pixel_attack(
     )
 
 
+def one_pixel_flips_linear(
+    model: Any, X: Any, clip: tuple[float, float] = (0.0, 1.0)
+) -> np.ndarray:
+    """Exactly which rows of ``X`` some single-pixel change (inside ``clip``) flips, for a linear model.
+
+    Setting pixel ``j`` to ``v`` changes the score difference ``s_k - s_c`` between a class ``k``
+    and the predicted class ``c`` by ``(w_k - w_c)_j (v - x_j)``: linear in ``v``, so its largest
+    value is at ``v = low`` or ``v = high``. The prediction leaves ``c`` if and only if for some
+    ``k`` and ``j`` that best change makes ``s_k - s_c`` positive; all ``k`` and ``j`` are checked
+    at once. This is the exact answer :func:`one_pixel_attack` searches for.
+
+    Parameters
+    ----------
+    model : fitted linear classifier
+        See :func:`helpers.grids.linear_scores`.
+    X : array-like of shape (n_samples, n_features)
+        Rows inside ``clip``.
+    clip : (low, high), default (0, 1)
+        Range of the new pixel value.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,), dtype bool
+    """
+    W, b = linear_scores(model)
+    X = check_features(X, n_features=W.shape[1])
+    low, high = _check_clip(clip, X)
+    scores = X @ W.T + b
+    rows = np.arange(len(X))
+    predicted = scores.argmax(axis=1)
+    diff = W[None, :, :] - W[predicted][:, None, :]  # (n_samples, n_classes, n_features)
+    gain = np.maximum(diff * (high - X)[:, None, :], diff * (low - X)[:, None, :]).max(axis=2)
+    margin = scores - scores[rows, predicted][:, None]
+    flips = margin + gain > 0
+    flips[rows, predicted] = False
+    return flips.any(axis=1)
+
+
 @dataclass(frozen=True)
 class FoolImage:
     """A valid image that a model gives to one class with high confidence.

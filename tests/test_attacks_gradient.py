@@ -283,3 +283,18 @@ def test_deepfool_vs_fgsm_attacks_only_correctly_classified_rows(logistic, digit
     assert np.median(deep["L2"].to_numpy() / exact.norm) <= 1.01
     fooled = table[table["fooled"]]
     assert fooled["L2"].notna().all() and fooled["Linf"].notna().all()
+
+
+def test_one_pixel_flips_linear_agrees_with_brute_force(logistic, digits):
+    _, _, X, _ = digits
+    rows = X[:25]
+    exact = attacks.one_pixel_flips_linear(logistic, rows)
+    predicted = logistic.predict(rows)
+    for i, x in enumerate(rows):
+        candidates = np.repeat(x[np.newaxis], 2 * len(x), axis=0)
+        candidates[np.arange(len(x)), np.arange(len(x))] = 0.0
+        candidates[len(x) + np.arange(len(x)), np.arange(len(x))] = 1.0
+        assert exact[i] == bool(np.any(logistic.predict(candidates) != predicted[i]))
+    assert exact.any() and not exact.all()
+    with pytest.raises(ValueError, match="outside clip"):
+        attacks.one_pixel_flips_linear(logistic, rows * 2)

@@ -956,6 +956,97 @@ def fool_image(
     )
 
 
+def evolve_fool_image(
+    model: Any,
+    target_class: Any,
+    confidence: float = 0.99,
+    clip: tuple[float, float] = (0.0, 1.0),
+    population: int = 32,
+    generations: int = 300,
+    mutation_rate: float = 0.02,
+    mutation_scale: float = 0.5,
+    seed: int = 0,
+) -> FoolImage:
+    """Evolve an image inside the pixel box that the model gives to ``target_class`` (no gradient).
+
+    In the spirit of Nguyen et al. (2015, direct encoding): start from a blank image; in each
+    generation every image of the population has one child, in which each pixel changes with
+    probability ``mutation_rate`` by a normal step of scale ``mutation_scale`` (then clipped); the
+    ``population`` images with the highest ``P(target_class)`` among parents and children survive.
+    The search stops once the best image reaches ``confidence``. Only ``predict_proba`` is used,
+    so any classifier can be searched.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+    target_class : label
+        One of ``model.classes_``.
+    confidence : float, default 0.99
+        Probability to reach, in (0, 1).
+    clip : (low, high), default (0, 1)
+    population : int, default 32
+    generations : int, default 300
+        Most generations: at most ``population * generations`` images are scored.
+    mutation_rate : float, default 0.02
+        Chance that a pixel of a child changes, in (0, 1].
+    mutation_scale : float, default 0.5
+        Standard deviation of a pixel's change, > 0.
+    seed : int, default 0
+
+    Returns
+    -------
+    FoolImage
+        The best image; ``n_iter`` is the number of generations run.
+
+    Raises
+    ------
+    ValueError
+        If ``confidence`` or ``mutation_rate`` is out of range, ``target_class`` is unknown,
+        ``mutation_scale <= 0``, or ``population`` or ``generations`` is not a whole number >= 1.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    check_fitted(model)
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be a probability in (0, 1); got {confidence!r}.")
+    if not 0.0 < mutation_rate <= 1.0:
+        raise ValueError(f"mutation_rate must be in (0, 1]; got {mutation_rate!r}.")
+    if not mutation_scale > 0:
+        raise ValueError(f"mutation_scale must be > 0; got {mutation_scale!r}.")
+    low, high = _check_clip(clip)
+    population = _check_positive_int(population, "population")
+    generations = _check_positive_int(generations, "generations")
+    classes = list(np.asarray(model.classes_))
+    if target_class not in classes:
+        raise ValueError(f"unknown class {target_class!r}; use one of model.classes_: {classes}.")
+    target = classes.index(target_class)
+    rng = np.random.default_rng(seed)
+    n_features = int(model.n_features_in_)
+    start = np.full(n_features, low)
+    parents = np.repeat(start[np.newaxis], population, axis=0)
+    fitness = model.predict_proba(parents)[:, target]
+    n_iter = 0
+    while fitness.max() < confidence and n_iter < generations:
+        mutate = rng.random(parents.shape) < mutation_rate
+        children = np.clip(
+            parents + mutate * rng.normal(scale=mutation_scale, size=parents.shape), low, high
+        )
+        everyone = np.vstack([parents, children])
+        scores = np.concatenate([fitness, model.predict_proba(children)[:, target]])
+        keep = np.argsort(-scores, kind="stable")[:population]
+        parents, fitness = everyone[keep], scores[keep]
+        n_iter += 1
+    best = int(np.argmax(fitness))
+    return FoolImage(
+        image=parents[best],
+        start=start,
+        target=target_class,
+        probability=float(fitness[best]),
+        reached=bool(fitness[best] >= confidence),
+        n_iter=n_iter,
+    )
+
+
 # --- Measurements the attack notebook draws -------------------------------------------------
 
 

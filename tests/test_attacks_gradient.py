@@ -298,3 +298,26 @@ def test_one_pixel_flips_linear_agrees_with_brute_force(logistic, digits):
     assert exact.any() and not exact.all()
     with pytest.raises(ValueError, match="outside clip"):
         attacks.one_pixel_flips_linear(logistic, rows * 2)
+
+
+def test_evolved_fool_image_reaches_the_confidence_inside_the_box(logistic):
+    for target in logistic.classes_:
+        fool = attacks.evolve_fool_image(logistic, target, confidence=0.99, generations=400)
+        assert fool.reached and fool.n_iter < 400
+        assert logistic.predict_proba(fool.image[np.newaxis])[0, target] == pytest.approx(
+            fool.probability)
+        assert fool.probability >= 0.99
+        assert fool.image.min() >= 0.0 and fool.image.max() <= 1.0
+    again = attacks.evolve_fool_image(logistic, logistic.classes_[-1], generations=400)
+    np.testing.assert_array_equal(again.image, fool.image)
+
+
+def test_evolved_fool_image_checks_its_settings(logistic):
+    with pytest.raises(ValueError, match=r"mutation_rate must be in \(0, 1\]"):
+        attacks.evolve_fool_image(logistic, 0, mutation_rate=0.0)
+    with pytest.raises(ValueError, match="unknown class 9"):
+        attacks.evolve_fool_image(logistic, 9)
+    with pytest.raises(ValueError, match="generations must be a whole number >= 1"):
+        attacks.evolve_fool_image(logistic, 0, generations=0)
+    with pytest.raises(NotFittedError):
+        attacks.evolve_fool_image(LogisticRegression(), 0)

@@ -118,7 +118,7 @@ def benchmark_model(model_name, model, X, y, eps, overshoot, repeats) -> list[Ro
     return rows
 
 
-def machine_info() -> list[str]:
+def machine_info(load: tuple[float, float, float]) -> list[str]:
     cpu = "unknown CPU"
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -132,6 +132,8 @@ def machine_info() -> list[str]:
         f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
         f"- machine: {cpu}, {os.cpu_count()} logical cores, {platform.platform()}",
         f"- Python {platform.python_version()}; {packages}",
+        "- load average when the run started (1, 5, 15 min): "
+        + ", ".join(f"{value:.1f}" for value in load),
     ]
 
 
@@ -192,6 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     logging.getLogger("art").setLevel(logging.ERROR)  # ART's "predicting probabilities" notice
+    load = os.getloadavg()
 
     X, y = data.load_mnist_digits()
     X_train, X_test, y_train, y_test = data.split_digits(X, y)
@@ -202,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name}: test accuracy {model.score(X_test, y_test):.3f}", flush=True)
         rows += benchmark_model(name, model, X_test, y_test, args.eps, args.overshoot,
                                 args.repeats)
-    header = machine_info() + [
+    header = machine_info(load) + [
         f"- data: {len(X_test)} held-out bundled MNIST digits 0-3 (pixels in [0, 1]); models "
         f"fitted on {len(X_train)}: LogisticRegression test accuracy "
         f"{logistic.score(X_test, y_test):.3f}, LinearSVC(C=0.01) {svc.score(X_test, y_test):.3f}",
@@ -224,6 +227,10 @@ def main(argv: list[str] | None = None) -> None:
         "perturbations are larger here. For FGSM on LinearSVC, ART steps along the gradient of "
         "its own multiclass hinge loss, the helpers along the gradient of the softmax "
         "cross-entropy of the decision scores (see helpers.gradients): the two directions differ.",
+        "",
+        "Not compared: kernel SVC (ART differentiates it; the helpers' gradients cover linear "
+        "models and MLPClassifier only) and the networks (ART's scikit-learn wrappers have no "
+        "MLPClassifier gradients).",
     ]
     command = " ".join(shlex.quote(a) for a in [".venv/bin/python", "benchmarks/vs_art.py",
                                                   *(argv if argv is not None else sys.argv[1:])])

@@ -394,8 +394,8 @@ def _check_positive_int(value: Any, name: str) -> int:
 
 def _prepare(model: Any, X: Any, clip: Any) -> tuple[np.ndarray, tuple[float, float] | None]:
     """Validated ``X`` (2-D, the model's number of features) and ``clip``."""
-    gradients._check_model(model)
-    X = check_features(X, n_features=gradients._n_features(model))
+    gradients.check_differentiable(model)
+    X = check_features(X, n_features=gradients.n_input_features(model))
     return X, _check_clip(clip, X)
 
 
@@ -903,12 +903,12 @@ def fool_image(
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
-    gradients._check_model(model)
+    gradients.check_differentiable(model)
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be a probability in (0, 1); got {confidence!r}.")
     low, high = _check_clip(clip)
     max_iter = _check_positive_int(max_iter, "max_iter")
-    n_features = gradients._n_features(model)
+    n_features = gradients.n_input_features(model)
     labels = np.asarray([target_class])
     gradients.class_indices(model, labels, 1)  # raises for an unknown class
     if isinstance(start, str):

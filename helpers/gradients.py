@@ -61,8 +61,18 @@ class _ForwardPass:
     derivatives: list[np.ndarray]
 
 
-def _check_model(model: Any) -> None:
-    """Raise unless ``model`` is a fitted classifier whose input gradient is implemented."""
+def check_differentiable(model: Any) -> None:
+    """Raise unless ``model`` is a fitted classifier whose input gradient is implemented here.
+
+    Raises
+    ------
+    TypeError
+        If the model is neither a linear scikit-learn classifier nor an ``MLPClassifier``.
+    sklearn.exceptions.NotFittedError
+        If it is not fitted.
+    ValueError
+        If it is a multi-label ``MLPClassifier``.
+    """
     if isinstance(model, MLPClassifier):
         check_fitted(model)
         if model.activation not in SUPPORTED_ACTIVATIONS:  # pragma: no cover - sklearn's four
@@ -88,7 +98,8 @@ def _check_model(model: Any) -> None:
     )
 
 
-def _n_features(model: Any) -> int:
+def n_input_features(model: Any) -> int:
+    """Number of input features of a fitted linear classifier or ``MLPClassifier``."""
     if isinstance(model, MLPClassifier):
         return int(model.coefs_[0].shape[0])
     return int(np.asarray(model.coef_).shape[1])
@@ -152,8 +163,8 @@ def _backward(model: Any, forward: _ForwardPass, upstream: np.ndarray) -> np.nda
 
 
 def _check_input(model: Any, X: Any) -> np.ndarray:
-    _check_model(model)
-    return check_features(X, n_features=_n_features(model))
+    check_differentiable(model)
+    return check_features(X, n_features=n_input_features(model))
 
 
 def class_indices(model: Any, y: Any, n_samples: int) -> np.ndarray:

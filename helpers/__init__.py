@@ -5,8 +5,10 @@ The package is split by what the code does, so a reader can find any piece in on
 - ``helpers.data`` — loaders that return tidy, named data (Iris petals, MNIST digits).
 - ``helpers.models`` — the series' model configurations, seeded.
 - ``helpers.grids`` — class probabilities on 2-D grids and the geometry of linear softmax regions.
-- ``helpers.attacks`` — ways to fool a model, starting with the exact minimal perturbation of a
-  linear model.
+- ``helpers.gradients`` — exact input gradients (logit Jacobians, log-loss gradients) of fitted
+  linear models and ``MLPClassifier``, for a whole batch.
+- ``helpers.attacks`` — ways to fool a model: the exact minimal perturbation of a linear model,
+  and FGSM, PGD, DeepFool, the one-pixel attack and valid fool images.
 - ``helpers.plotting`` — one function per kind of figure; each takes ``ax=None`` and returns the Axes.
 
 Computation modules never import ``helpers.plotting``.

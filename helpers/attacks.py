@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import differential_evolution, minimize
 
-from helpers._validation import check_features, check_range
+from helpers import gradients
+from helpers._validation import check_features, check_fitted, check_range
 from helpers.grids import (
     distance_to_data,
     linear_scores,
@@ -340,4 +342,871 @@ def fools_along_rays(
         frame["probability"] = proba[:, k]
         frame["other classes"] = np.delete(proba, k, axis=1).sum(axis=1)
         frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- Gradient, iterative and evolutionary attacks on fitted models ----------------------------
+#
+# These work on any model helpers.gradients differentiates: a LogisticRegression (or another
+# linear classifier) and an MLPClassifier. Pixels stay inside ``clip`` unless it is None.
+
+#: Norms the gradient attacks accept, by name.
+NORMS: dict[str, float] = {"inf": np.inf, "2": 2.0}
+
+
+def _check_eps(eps: float, name: str = "eps") -> float:
+    try:
+        eps = float(eps)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number >= 0; got {eps!r}.") from None
+    if not (np.isfinite(eps) and eps >= 0):
+        raise ValueError(
+            f"{name} must be a finite number >= 0 (the size of the change); got {eps!r}."
+        )
+    return eps
+
+
+def _check_norm(norm: Any) -> float:
+    key = "inf" if (isinstance(norm, (int, float)) and np.isinf(norm)) else str(norm)
+    key = {"2.0": "2", "np.inf": "inf"}.get(key, key)
+    if key not in NORMS:
+        raise ValueError(f"unknown norm {norm!r}; use np.inf (L-infinity) or 2 (L2).")
+    return NORMS[key]
+
+
+def _check_clip(clip: Any, X: np.ndarray | None = None) -> tuple[float, float] | None:
+    if clip is None:
+        return None
+    low, high = check_range(clip, "clip")
+    if X is not None and (X.min() < low or X.max() > high):
+        raise ValueError(
+            f"X has values in [{X.min():.3g}, {X.max():.3g}], outside clip=({low:g}, {high:g}); "
+            "rescale X into the pixel range or pass clip=None."
+        )
+    return low, high
+
+
+def _check_positive_int(value: Any, name: str) -> int:
+    if not (isinstance(value, (int, np.integer)) and value >= 1):
+        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
+    return int(value)
+
+
+def _prepare(model: Any, X: Any, clip: Any) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """Validated ``X`` (2-D, the model's number of features) and ``clip``."""
+    gradients.check_differentiable(model)
+    X = check_features(X, n_features=gradients.n_input_features(model))
+    return X, _check_clip(clip, X)
+
+
+def _steepest_step(gradient: np.ndarray, norm: float) -> np.ndarray:
+    """The unit-size step (in ``norm``) that raises a linearised loss the most."""
+    if np.isinf(norm):
+        return np.sign(gradient)
+    length = np.linalg.norm(gradient, axis=1, keepdims=True)
+    return np.divide(gradient, length, out=np.zeros_like(gradient), where=length > 0)
+
+
+def _project(delta: np.ndarray, eps: float, norm: float) -> np.ndarray:
+    """The nearest change to ``delta`` of size at most ``eps`` in ``norm``."""
+    if np.isinf(norm):
+        return np.clip(delta, -eps, eps)
+    length = np.linalg.norm(delta, axis=1, keepdims=True)
+    return delta * np.minimum(1.0, eps / np.maximum(length, 1e-300))
+
+
+def fgsm(
+    model: Any,
+    X: Any,
+    y: Any,
+    eps: float,
+    norm: Any = np.inf,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+) -> np.ndarray:
+    """Fast gradient (sign) method: one step of size ``eps`` up the log-loss (Goodfellow et al., 2015).
+
+    With the L-infinity norm every feature moves by exactly ``eps`` in the direction of the sign of
+    :func:`helpers.gradients.input_gradient` (features whose gradient is exactly 0 do not move);
+    with the L2 norm the whole row moves by ``eps`` along the gradient. The result is then clipped
+    to the pixel range.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels, among ``model.classes_``.
+    eps : float
+        Size of the change, >= 0.
+    norm : {np.inf, 2}, default np.inf
+    clip : (low, high) or None, default (0, 1)
+        Valid feature range; ``X`` must lie inside it. None: no clipping.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+        The perturbed rows.
+
+    Raises
+    ------
+    ValueError
+        If ``eps < 0``, the norm is unknown, ``X`` or ``y`` has the wrong shape, a label is unknown,
+        or ``X`` lies outside ``clip``.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    eps = _check_eps(eps)
+    norm = _check_norm(norm)
+    X, clip = _prepare(model, X, clip)
+    X_adv = X + eps * _steepest_step(gradients.input_gradient(model, X, y), norm)
+    return X_adv if clip is None else np.clip(X_adv, *clip)
+
+
+def pgd(
+    model: Any,
+    X: Any,
+    y: Any,
+    eps: float,
+    step: float | None = None,
+    n_steps: int = 20,
+    norm: Any = np.inf,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+    random_start: bool = False,
+    random_state: int = 0,
+) -> np.ndarray:
+    """Projected gradient descent on the log-loss (Madry et al., 2018): iterated FGSM in a ball.
+
+    Each step moves by ``step`` along the steepest direction (see :func:`fgsm`), then projects back
+    into the ``eps``-ball around the original row and into the pixel box. Of all the iterates, each
+    row keeps the one with the highest loss.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels, among ``model.classes_``.
+    eps : float
+        Radius of the ball, >= 0.
+    step : float, optional
+        Size of each step; default ``2.5 * eps / n_steps``.
+    n_steps : int, default 20
+    norm : {np.inf, 2}, default np.inf
+    clip : (low, high) or None, default (0, 1)
+    random_start : bool, default False
+        Start from a uniform random point of the L-infinity ball (or a random direction of the L2
+        ball, at a uniform radius) instead of ``X`` itself.
+    random_state : int, default 0
+        Seed of the random start.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+        The perturbed rows.
+
+    Raises
+    ------
+    ValueError
+        As :func:`fgsm`, and if ``step < 0`` or ``n_steps < 1``.
+    """
+    eps = _check_eps(eps)
+    norm = _check_norm(norm)
+    n_steps = _check_positive_int(n_steps, "n_steps")
+    step = 2.5 * eps / n_steps if step is None else _check_eps(step, "step")
+    X, clip = _prepare(model, X, clip)
+    target = gradients.class_indices(model, y, len(X))
+    labels = np.asarray(model.classes_)[target]
+    delta = np.zeros_like(X)
+    if random_start:
+        rng = np.random.default_rng(random_state)
+        if np.isinf(norm):
+            delta = rng.uniform(-eps, eps, size=X.shape)
+        else:
+            direction = _steepest_step(rng.normal(size=X.shape), 2.0)
+            delta = direction * eps * rng.uniform(size=(len(X), 1))
+    X_adv = X + delta if clip is None else np.clip(X + delta, *clip)
+    best, best_loss = X_adv.copy(), np.full(len(X), -np.inf)
+    for _ in range(n_steps):
+        loss, gradient = gradients.loss_and_input_gradient(model, X_adv, labels)
+        better = loss > best_loss
+        best[better], best_loss[better] = X_adv[better], loss[better]
+        X_adv = X + _project(X_adv + step * _steepest_step(gradient, norm) - X, eps, norm)
+        if clip is not None:
+            X_adv = np.clip(X_adv, *clip)
+    loss, _ = gradients.loss_and_input_gradient(model, X_adv, labels)
+    better = loss > best_loss
+    best[better] = X_adv[better]
+    return best
+
+
+@dataclass(frozen=True)
+class DeepFoolResult:
+    """What :func:`deepfool` found for each row.
+
+    Attributes
+    ----------
+    delta : ndarray of shape (n_samples, n_features)
+        The perturbation (already scaled by ``1 + overshoot``).
+    norm : ndarray of shape (n_samples,)
+        Its L2 norm.
+    flipped : ndarray of shape (n_samples,), dtype bool
+        Whether ``X + delta`` is predicted another class than ``X``.
+    predicted : ndarray of shape (n_samples,)
+        The class predicted at ``X + delta``.
+    n_iter : ndarray of shape (n_samples,), dtype int
+        Linearisation steps taken.
+    """
+
+    delta: np.ndarray
+    norm: np.ndarray
+    flipped: np.ndarray
+    predicted: np.ndarray
+    n_iter: np.ndarray
+
+
+def deepfool(
+    model: Any,
+    X: Any,
+    max_iter: int = 50,
+    overshoot: float = 0.02,
+    max_step: float | None = None,
+) -> DeepFoolResult:
+    """DeepFool (Moosavi-Dezfooli et al., 2016): small L2 changes that flip the prediction.
+
+    At the current point the model is replaced by its first-order (linear) approximation; the
+    step is the exact projection onto the nearest border of that linear model, between the
+    originally predicted class and any other, made 1e-4 longer so that it crosses. Steps add up
+    until the prediction changes or ``max_iter`` steps were taken; the total is then scaled by
+    ``1 + overshoot``. A row whose logit differences have no gradient (saturated units) stops
+    where it is, unflipped. For a linear model the first step lands on the nearest pairwise border,
+    which is the exact minimal perturbation of :func:`minimal_perturbation_linear` unless a
+    third class's region is in the way: pass ``overshoot=0`` to compare them.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    X : array-like of shape (n_samples, n_features)
+    max_iter : int, default 50
+    overshoot : float, default 0.02
+        Relative lengthening of the final perturbation (the paper's 0.02), >= 0.
+    max_step : float, optional
+        Longest L2 step of one linearisation (a trust region), > 0. None (the paper's algorithm):
+        no limit. Where units saturate, the gradient is tiny and the linear model's border is
+        very far; limiting the step lets the next linearisation, closer by, correct it.
+
+    Returns
+    -------
+    DeepFoolResult
+        ``delta`` of shape (n_samples, n_features), its L2 ``norm``, ``flipped``, the ``predicted``
+        class at ``X + delta`` and the number of steps ``n_iter``. No clipping: ``X + delta``
+        may leave the pixel range.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` has the wrong shape, ``overshoot < 0``, ``max_iter < 1`` or ``max_step <= 0``.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    overshoot = _check_eps(overshoot, "overshoot")
+    max_iter = _check_positive_int(max_iter, "max_iter")
+    if max_step is not None and not (_check_eps(max_step, "max_step") > 0):
+        raise ValueError(f"max_step must be > 0 or None; got {max_step!r}.")
+    X, _ = _prepare(model, X, None)
+    original = gradients.logits(model, X).argmax(axis=1)
+    total = np.zeros_like(X)
+    n_iter = np.zeros(len(X), dtype=int)
+    active = np.arange(len(X))
+    for _ in range(max_iter):
+        X_now = X[active] + (1.0 + overshoot) * total[active]
+        scores = gradients.logits(model, X_now)
+        still = scores.argmax(axis=1) == original[active]
+        active, X_now, scores = active[still], X_now[still], scores[still]
+        if len(active) == 0:
+            break
+        jacobian = gradients.logit_gradients(model, X_now)
+        rows = np.arange(len(active))
+        k0 = original[active]
+        w = jacobian - jacobian[rows, k0][:, np.newaxis, :]  # (n_active, n_classes, n_features)
+        f = scores - scores[rows, k0][:, np.newaxis]
+        w_norm = np.linalg.norm(w, axis=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            distance = np.where(w_norm > 0, np.abs(f) / w_norm, np.inf)
+        distance[rows, k0] = np.inf
+        nearest = distance.argmin(axis=1)
+        stuck = ~np.isfinite(distance[rows, nearest])  # flat logits (saturated units): give up
+        active, rows, nearest, w, w_norm, distance = (
+            active[~stuck], rows[~stuck], nearest[~stuck], w[~stuck], w_norm[~stuck],
+            distance[~stuck])
+        if len(active) == 0:
+            break
+        rows = np.arange(len(active))
+        w_nearest = w[rows, nearest]
+        length = w_norm[rows, nearest][:, np.newaxis]
+        step = distance[rows, nearest][:, np.newaxis] + 1e-4
+        if max_step is not None:
+            step = np.minimum(step, max_step)
+        total[active] += step * w_nearest / length
+        n_iter[active] += 1
+    delta = (1.0 + overshoot) * total
+    predicted = gradients.logits(model, X + delta).argmax(axis=1)
+    return DeepFoolResult(
+        delta=delta,
+        norm=np.linalg.norm(delta, axis=1),
+        flipped=predicted != original,
+        predicted=np.asarray(model.classes_)[predicted],
+        n_iter=n_iter,
+    )
+
+
+@dataclass(frozen=True)
+class OnePixelResult:
+    """What :func:`one_pixel_attack` found for one image.
+
+    Attributes
+    ----------
+    x_adv : ndarray of shape (n_features,)
+        The image with the changed pixel(s).
+    pixels : ndarray of shape (n_pixels,), dtype int
+        Indices of the changed features.
+    values : ndarray of shape (n_pixels,)
+        Their new values.
+    probability : float
+        Probability of the true class at ``x_adv``.
+    predicted : object
+        The class predicted at ``x_adv``.
+    fooled : bool
+        Whether ``predicted`` differs from the true class.
+    n_evaluations : int
+        Images the search scored.
+    """
+
+    x_adv: np.ndarray
+    pixels: np.ndarray
+    values: np.ndarray
+    probability: float
+    predicted: Any
+    fooled: bool
+    n_evaluations: int
+
+
+def one_pixel_attack(
+    model: Any,
+    x: Any,
+    y: Any,
+    n_pixels: int = 1,
+    clip: tuple[float, float] = (0.0, 1.0),
+    popsize: int = 20,
+    maxiter: int = 30,
+    seed: int = 0,
+) -> OnePixelResult:
+    """Change ``n_pixels`` pixels of one image to flip its prediction (Su et al., 2019).
+
+    A differential evolution (:func:`scipy.optimize.differential_evolution`) searches over which
+    pixels to change (integers) and their new values (inside ``clip``), minimising the margin
+    ``P(true class) - max P(other class)``; it stops as soon as the margin is negative. The
+    whole population is scored in one ``predict_proba`` call per generation.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+        Any classifier: the search needs no gradient.
+    x : array-like of shape (n_features,)
+        One image, flattened, inside ``clip``.
+    y : label
+        Its true class, one of ``model.classes_``.
+    n_pixels : int, default 1
+    clip : (low, high), default (0, 1)
+        Range of the new pixel values.
+    popsize : int, default 20
+        Population size multiplier: ``popsize * 2 * n_pixels`` candidates per generation.
+    maxiter : int, default 30
+        Most generations; at most ``(maxiter + 1) * popsize * 2 * n_pixels`` images are scored.
+    seed : int, default 0
+
+    Returns
+    -------
+    OnePixelResult
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not one row of the model's number of features, lies outside ``clip``, ``y`` is
+        unknown, or ``n_pixels``, ``popsize`` or ``maxiter`` is not a whole number >= 1.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    check_fitted(model)
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(
+            f"x must be one flattened image of shape (n_features,); got shape {x.shape}. "
+            "Pass X[i], not X[i:i + 1]."
+        )
+    x = check_features(x, n_features=model.n_features_in_, name="x", allow_1d=True)[0]
+    clip = _check_clip(clip, x[np.newaxis])
+    n_pixels = _check_positive_int(n_pixels, "n_pixels")
+    popsize = _check_positive_int(popsize, "popsize")
+    maxiter = _check_positive_int(maxiter, "maxiter")
+    classes = list(np.asarray(model.classes_))
+    if y not in classes:
+        raise ValueError(f"unknown label {y!r}; use one of model.classes_: {classes}.")
+    true = classes.index(y)
+    n_features = len(x)
+
+    def candidates(params: np.ndarray) -> np.ndarray:
+        """Images for parameter columns (index, value, index, value, ...) of shape (2 n_pixels, m)."""
+        images = np.repeat(x[np.newaxis], params.shape[1], axis=0)
+        rows = np.arange(params.shape[1])
+        for p in range(n_pixels):
+            images[rows, np.rint(params[2 * p]).astype(int)] = params[2 * p + 1]
+        return images
+
+    def margin(params: np.ndarray) -> np.ndarray:
+        proba = model.predict_proba(candidates(params))
+        return proba[:, true] - np.delete(proba, true, axis=1).max(axis=1)
+
+    bounds = [(0, n_features - 1), clip] * n_pixels
+    search = differential_evolution(
+        margin,
+        bounds,
+        integrality=[True, False] * n_pixels,
+        popsize=popsize,
+        maxiter=maxiter,
+        tol=0.0,
+        seed=seed,
+        polish=False,
+        vectorized=True,
+        updating="deferred",
+        callback=lambda intermediate_result: bool(intermediate_result.fun < 0),
+    )
+    params = np.asarray(search.x, dtype=float)
+    x_adv = candidates(params[:, np.newaxis])[0]
+    proba = model.predict_proba(x_adv[np.newaxis])[0]
+    predicted = classes[int(proba.argmax())]
+    return OnePixelResult(
+        x_adv=x_adv,
+        pixels=np.rint(params[0::2]).astype(int),
+        values=params[1::2],
+        probability=float(proba[true]),
+        predicted=predicted,
+        fooled=bool(predicted != y),
+        n_evaluations=int(search.nfev),
+    )
+
+
+def one_pixel_flips_linear(
+    model: Any, X: Any, clip: tuple[float, float] = (0.0, 1.0)
+) -> np.ndarray:
+    """Exactly which rows of ``X`` some single-pixel change (inside ``clip``) flips, for a linear model.
+
+    Setting pixel ``j`` to ``v`` changes the score difference ``s_k - s_c`` between a class ``k``
+    and the predicted class ``c`` by ``(w_k - w_c)_j (v - x_j)``: linear in ``v``, so its largest
+    value is at ``v = low`` or ``v = high``. The prediction leaves ``c`` if and only if for some
+    ``k`` and ``j`` that best change makes ``s_k - s_c`` positive; all ``k`` and ``j`` are checked
+    at once. This is the exact answer :func:`one_pixel_attack` searches for.
+
+    Parameters
+    ----------
+    model : fitted linear classifier
+        See :func:`helpers.grids.linear_scores`.
+    X : array-like of shape (n_samples, n_features)
+        Rows inside ``clip``.
+    clip : (low, high), default (0, 1)
+        Range of the new pixel value.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,), dtype bool
+    """
+    W, b = linear_scores(model)
+    X = check_features(X, n_features=W.shape[1])
+    low, high = _check_clip(clip, X)
+    scores = X @ W.T + b
+    rows = np.arange(len(X))
+    predicted = scores.argmax(axis=1)
+    diff = W[None, :, :] - W[predicted][:, None, :]  # (n_samples, n_classes, n_features)
+    gain = np.maximum(diff * (high - X)[:, None, :], diff * (low - X)[:, None, :]).max(axis=2)
+    margin = scores - scores[rows, predicted][:, None]
+    flips = margin + gain > 0
+    flips[rows, predicted] = False
+    return flips.any(axis=1)
+
+
+@dataclass(frozen=True)
+class FoolImage:
+    """A valid image that a model gives to one class with high confidence.
+
+    Attributes
+    ----------
+    image : ndarray of shape (n_features,)
+        Inside the pixel box.
+    start : ndarray of shape (n_features,)
+        Where the search started.
+    target : object
+        The class aimed at.
+    probability : float
+        The model's probability of ``target`` for ``image``.
+    reached : bool
+        Whether ``probability >= confidence``.
+    n_iter : int
+        Optimiser iterations taken.
+    """
+
+    image: np.ndarray
+    start: np.ndarray
+    target: Any
+    probability: float
+    reached: bool
+    n_iter: int
+
+
+def fool_image(
+    model: Any,
+    target_class: Any,
+    confidence: float = 0.99,
+    clip: tuple[float, float] = (0.0, 1.0),
+    start: Any = "blank",
+    max_iter: int = 200,
+    random_state: int = 0,
+) -> FoolImage:
+    """Search the pixel box for an image the model gives to ``target_class`` with ``confidence``.
+
+    Maximises ``log P(target_class | image)`` under the box constraints ``clip`` with L-BFGS-B
+    (exact gradients from :func:`helpers.gradients.input_gradient`), stopping as soon as the
+    probability reaches ``confidence``. Unlike an unconstrained search (or a pseudo-inverse) the
+    result is an image a camera could produce: every pixel is inside ``clip``.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    target_class : label
+        One of ``model.classes_``.
+    confidence : float, default 0.99
+        Probability to reach, in (0, 1).
+    clip : (low, high), default (0, 1)
+    start : {"blank", "noise"} or array-like of shape (n_features,), default "blank"
+        "blank": every pixel at ``low`` (an empty MNIST image); "noise": uniform in the box,
+        seeded by ``random_state``; or a given image inside the box.
+    max_iter : int, default 200
+    random_state : int, default 0
+
+    Returns
+    -------
+    FoolImage
+
+    Raises
+    ------
+    ValueError
+        If ``confidence`` is not in (0, 1), ``target_class`` is unknown, ``start`` is not
+        "blank", "noise" or an image of the right size inside ``clip``, or ``max_iter < 1``.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    gradients.check_differentiable(model)
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be a probability in (0, 1); got {confidence!r}.")
+    low, high = _check_clip(clip)
+    max_iter = _check_positive_int(max_iter, "max_iter")
+    n_features = gradients.n_input_features(model)
+    labels = np.asarray([target_class])
+    gradients.class_indices(model, labels, 1)  # raises for an unknown class
+    if isinstance(start, str):
+        if start == "blank":
+            x0 = np.full(n_features, low)
+        elif start == "noise":
+            x0 = np.random.default_rng(random_state).uniform(low, high, size=n_features)
+        else:
+            raise ValueError(f"start must be 'blank', 'noise' or an image; got {start!r}.")
+    else:
+        x0 = check_features(start, n_features=n_features, name="start", allow_1d=True)[0]
+        _check_clip(clip, x0[np.newaxis])
+    goal = -np.log(confidence)
+
+    def loss_and_gradient(z: np.ndarray) -> tuple[float, np.ndarray]:
+        loss, gradient = gradients.loss_and_input_gradient(model, z[np.newaxis], labels)
+        return float(loss[0]), gradient[0]
+
+    def stop_when_confident(intermediate_result: Any) -> None:
+        if intermediate_result.fun <= goal:
+            raise StopIteration
+
+    if loss_and_gradient(x0)[0] <= goal:
+        image, n_iter = x0.copy(), 0
+    else:
+        search = minimize(
+            loss_and_gradient,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(low, high)] * n_features,
+            callback=stop_when_confident,
+            # Saturated units give tiny gradients: do not stop on a small gradient.
+            options={"maxiter": max_iter, "gtol": 1e-14},
+        )
+        image, n_iter = np.clip(search.x, low, high), int(search.nit)
+    probability = float(np.exp(-loss_and_gradient(image)[0]))
+    return FoolImage(
+        image=image,
+        start=x0,
+        target=target_class,
+        probability=probability,
+        reached=probability >= confidence,
+        n_iter=n_iter,
+    )
+
+
+def evolve_fool_image(
+    model: Any,
+    target_class: Any,
+    confidence: float = 0.99,
+    clip: tuple[float, float] = (0.0, 1.0),
+    population: int = 32,
+    generations: int = 300,
+    mutation_rate: float = 0.02,
+    mutation_scale: float = 0.5,
+    seed: int = 0,
+) -> FoolImage:
+    """Evolve an image inside the pixel box that the model gives to ``target_class`` (no gradient).
+
+    In the spirit of Nguyen et al. (2015, direct encoding): start from a blank image; in each
+    generation every image of the population has one child, in which each pixel changes with
+    probability ``mutation_rate`` by a normal step of scale ``mutation_scale`` (then clipped); the
+    ``population`` images with the highest ``P(target_class)`` among parents and children survive.
+    The search stops once the best image reaches ``confidence``. Only ``predict_proba`` is used,
+    so any classifier can be searched.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+    target_class : label
+        One of ``model.classes_``.
+    confidence : float, default 0.99
+        Probability to reach, in (0, 1).
+    clip : (low, high), default (0, 1)
+    population : int, default 32
+    generations : int, default 300
+        Most generations: at most ``population * generations`` images are scored.
+    mutation_rate : float, default 0.02
+        Chance that a pixel of a child changes, in (0, 1].
+    mutation_scale : float, default 0.5
+        Standard deviation of a pixel's change, > 0.
+    seed : int, default 0
+
+    Returns
+    -------
+    FoolImage
+        The best image; ``n_iter`` is the number of generations run.
+
+    Raises
+    ------
+    ValueError
+        If ``confidence`` or ``mutation_rate`` is out of range, ``target_class`` is unknown,
+        ``mutation_scale <= 0``, or ``population`` or ``generations`` is not a whole number >= 1.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    check_fitted(model)
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be a probability in (0, 1); got {confidence!r}.")
+    if not 0.0 < mutation_rate <= 1.0:
+        raise ValueError(f"mutation_rate must be in (0, 1]; got {mutation_rate!r}.")
+    if not mutation_scale > 0:
+        raise ValueError(f"mutation_scale must be > 0; got {mutation_scale!r}.")
+    low, high = _check_clip(clip)
+    population = _check_positive_int(population, "population")
+    generations = _check_positive_int(generations, "generations")
+    classes = list(np.asarray(model.classes_))
+    if target_class not in classes:
+        raise ValueError(f"unknown class {target_class!r}; use one of model.classes_: {classes}.")
+    target = classes.index(target_class)
+    rng = np.random.default_rng(seed)
+    n_features = int(model.n_features_in_)
+    start = np.full(n_features, low)
+    parents = np.repeat(start[np.newaxis], population, axis=0)
+    fitness = model.predict_proba(parents)[:, target]
+    n_iter = 0
+    while fitness.max() < confidence and n_iter < generations:
+        mutate = rng.random(parents.shape) < mutation_rate
+        children = np.clip(
+            parents + mutate * rng.normal(scale=mutation_scale, size=parents.shape), low, high
+        )
+        everyone = np.vstack([parents, children])
+        scores = np.concatenate([fitness, model.predict_proba(children)[:, target]])
+        keep = np.argsort(-scores, kind="stable")[:population]
+        parents, fitness = everyone[keep], scores[keep]
+        n_iter += 1
+    best = int(np.argmax(fitness))
+    return FoolImage(
+        image=parents[best],
+        start=start,
+        target=target_class,
+        probability=float(fitness[best]),
+        reached=bool(fitness[best] >= confidence),
+        n_iter=n_iter,
+    )
+
+
+# --- Measurements the attack notebook draws -------------------------------------------------
+
+
+def accuracy_under_attack(
+    models: Mapping[str, Any],
+    X: Any,
+    y: Any,
+    eps: Sequence[float],
+    n_steps: int = 10,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+) -> pd.DataFrame:
+    """Accuracy of each model on rows changed by FGSM and by PGD, for every ``eps`` (L-infinity).
+
+    Parameters
+    ----------
+    models : mapping of name to fitted model
+        Models :mod:`helpers.gradients` differentiates.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels.
+    eps : sequence of float
+        Sizes of the change (0 gives the clean accuracy).
+    n_steps : int, default 10
+        Steps of PGD (with the default step ``2.5 * eps / n_steps``).
+    clip : (low, high) or None, default (0, 1)
+
+    Returns
+    -------
+    DataFrame
+        Columns ``model``, ``attack`` ("FGSM" or "PGD"), ``eps``, ``accuracy``; one row per
+        model, attack and eps.
+    """
+    y = np.asarray(y)
+    records = []
+    for name, model in models.items():
+        for size in eps:
+            if size == 0:  # nothing to search: both attacks return X itself
+                changed = {"FGSM": check_features(X), "PGD": check_features(X)}
+            else:
+                changed = {
+                    "FGSM": fgsm(model, X, y, size, clip=clip),
+                    "PGD": pgd(model, X, y, size, n_steps=n_steps, clip=clip),
+                }
+            for attack, X_adv in changed.items():
+                records.append({"model": name, "attack": attack, "eps": float(size),
+                                "accuracy": float(np.mean(model.predict(X_adv) == y))})
+    return pd.DataFrame.from_records(records)
+
+
+@dataclass(frozen=True)
+class SmallestFGSM:
+    """The smallest FGSM step, on a grid, that misclassifies each row.
+
+    Attributes
+    ----------
+    eps : ndarray of shape (n_samples,)
+        Smallest grid value whose FGSM change is misclassified; NaN where none is.
+    delta : ndarray of shape (n_samples, n_features)
+        That change (after clipping); zeros where none is misclassified.
+    fooled : ndarray of shape (n_samples,), dtype bool
+        Whether some grid value misclassifies the row.
+    """
+
+    eps: np.ndarray
+    delta: np.ndarray
+    fooled: np.ndarray
+
+
+def smallest_fgsm(
+    model: Any,
+    X: Any,
+    y: Any,
+    eps_grid: Sequence[float],
+    clip: tuple[float, float] | None = (0.0, 1.0),
+) -> SmallestFGSM:
+    """For each row, the smallest ``eps`` of ``eps_grid`` at which FGSM misclassifies it.
+
+    FGSM's direction, the sign of the input gradient at ``X``, does not depend on ``eps``: it is
+    computed once and every grid value is a single prediction.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels.
+    eps_grid : sequence of float
+        Values to try, each >= 0; sorted here.
+    clip : (low, high) or None, default (0, 1)
+
+    Returns
+    -------
+    SmallestFGSM
+    """
+    grid = np.sort([_check_eps(value) for value in eps_grid])
+    X, clip = _prepare(model, X, clip)
+    y = np.asarray(y)
+    direction = np.sign(gradients.input_gradient(model, X, y))
+    eps = np.full(len(X), np.nan)
+    delta = np.zeros_like(X)
+    for value in grid:
+        todo = np.flatnonzero(np.isnan(eps))
+        if len(todo) == 0:
+            break
+        X_adv = X[todo] + value * direction[todo]
+        if clip is not None:
+            X_adv = np.clip(X_adv, *clip)
+        fooled = model.predict(X_adv) != y[todo]
+        eps[todo[fooled]] = value
+        delta[todo[fooled]] = X_adv[fooled] - X[todo[fooled]]
+    return SmallestFGSM(eps=eps, delta=delta, fooled=~np.isnan(eps))
+
+
+def deepfool_vs_fgsm(
+    models: Mapping[str, Any],
+    X: Any,
+    y: Any,
+    eps_grid: Sequence[float],
+    clip: tuple[float, float] | None = (0.0, 1.0),
+    **deepfool_options: Any,
+) -> pd.DataFrame:
+    """Sizes of the changes DeepFool and the smallest FGSM need to misclassify each row.
+
+    Only rows each model classifies correctly are attacked, so that both attacks answer the same
+    question: how far is this digit from a wrong class?
+
+    Parameters
+    ----------
+    models : mapping of name to fitted model
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels.
+    eps_grid : sequence of float
+        Grid of :func:`smallest_fgsm`.
+    clip : (low, high) or None, default (0, 1)
+        Pixel range of FGSM (DeepFool is not clipped).
+    **deepfool_options
+        Passed to :func:`deepfool` (``max_iter``, ``overshoot``, ``max_step``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``model``, ``attack`` ("DeepFool" or "FGSM"), ``row`` (index into ``X``),
+        ``fooled``, ``L2`` and ``Linf`` (sizes of the change; NaN where not fooled).
+    """
+    X = check_features(X)
+    y = np.asarray(y)
+    frames = []
+    for name, model in models.items():
+        rows = np.flatnonzero(model.predict(X) == y)
+        found = deepfool(model, X[rows], **deepfool_options)
+        fast = smallest_fgsm(model, X[rows], y[rows], eps_grid, clip=clip)
+        for attack, delta, fooled in [("DeepFool", found.delta, found.flipped),
+                                      ("FGSM", fast.delta, fast.fooled)]:
+            frames.append(pd.DataFrame({
+                "model": name,
+                "attack": attack,
+                "row": rows,
+                "fooled": fooled,
+                "L2": np.where(fooled, np.linalg.norm(delta, axis=1), np.nan),
+                "Linf": np.where(fooled, np.abs(delta).max(axis=1), np.nan),
+            }))
     return pd.concat(frames, ignore_index=True)

@@ -6,6 +6,12 @@ state; :func:`set_style` is the one exception, called once in a notebook's first
 """
 
 from helpers.plotting._style import CLASS_COLORS, class_colors, set_style
+from helpers.plotting.attacks import (
+    plot_accuracy_under_attack,
+    plot_digit_grid,
+    plot_norm_agreement,
+    plot_perturbation_sizes,
+)
 from helpers.plotting.density import plot_log_density_histograms
 from helpers.plotting.digits import (
     HIDDEN_AXES,
@@ -43,6 +49,10 @@ __all__ = [
     "plot_fooling_images",
     "plot_hidden_layer",
     "plot_loss_curves",
+    "plot_accuracy_under_attack",
+    "plot_digit_grid",
+    "plot_norm_agreement",
+    "plot_perturbation_sizes",
     "plot_decision_regions",
     "plot_doubt_along_rays",
     "plot_log_density_histograms",

@@ -1,0 +1,223 @@
+"""Figures of attacks: accuracy against the size of the change, perturbation sizes, digit images.
+
+Every ``plot_*`` function draws results it is given (tables from :mod:`helpers.attacks`, images)
+and returns what it drew on: the Axes, or for :func:`plot_digit_grid` the array of Axes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from helpers.plotting._style import class_colors
+
+#: Line style of each attack in :func:`plot_accuracy_under_attack`.
+ATTACK_LINESTYLES: dict[str, str] = {"FGSM": "--", "PGD": "-"}
+#: Colour of the circle around a changed pixel.
+PIXEL_MARK_COLOR = "red"
+
+
+def _check_columns(frame: Any, columns: Sequence[str], name: str, source: str) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{name} must be a DataFrame (from {source}); got {type(frame).__name__}.")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{name} lacks the column(s) {missing}; pass the table {source} returns."
+        )
+    return frame
+
+
+def plot_accuracy_under_attack(
+    table: pd.DataFrame,
+    reference: tuple[float, float, str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Accuracy against the size ``eps`` of the change: one colour per model, one style per attack.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`helpers.attacks.accuracy_under_attack`: columns ``model``, ``attack``,
+        ``eps``, ``accuracy``.
+    reference : (eps, accuracy, label), optional
+        A published result, drawn as a black star with its label in the legend.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    table = _check_columns(table, ["model", "attack", "eps", "accuracy"], "table",
+                           "helpers.attacks.accuracy_under_attack")
+    ax = plt.gca() if ax is None else ax
+    model_names = list(dict.fromkeys(table["model"]))
+    for color, model_name in zip(class_colors(len(model_names)), model_names):
+        for attack, rows in table[table["model"] == model_name].groupby("attack", sort=False):
+            rows = rows.sort_values("eps")
+            ax.plot(rows["eps"], rows["accuracy"], color=color, marker="o", markersize=4,
+                    linestyle=ATTACK_LINESTYLES.get(attack, ":"), label=f"{model_name}, {attack}")
+    if reference is not None:
+        eps, accuracy, label = reference
+        ax.plot([eps], [accuracy], linestyle="none", marker="*", markersize=14, color="black",
+                label=label)
+    ax.set_xlabel("size of the change, ε (L∞, pixels in [0, 1])")
+    ax.set_ylabel("accuracy on the changed test digits")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_norm_agreement(
+    exact: Any, found: Any, ax: Axes | None = None, color: str | None = None
+) -> Axes:
+    """Scatter of the sizes an attack found against the exact smallest sizes, with the diagonal.
+
+    Parameters
+    ----------
+    exact : array-like of shape (n_samples,)
+        The exact smallest sizes (the floor).
+    found : array-like of shape (n_samples,)
+        The sizes the attack found for the same rows.
+    ax : Axes, optional
+    color : str, optional
+        Colour of the points; the first class colour by default.
+
+    Returns
+    -------
+    Axes
+    """
+    exact = np.asarray(exact, dtype=float)
+    found = np.asarray(found, dtype=float)
+    if exact.ndim != 1 or exact.shape != found.shape:
+        raise ValueError(
+            f"exact and found must be 1-D arrays of the same length; got shapes {exact.shape} "
+            f"and {found.shape}."
+        )
+    ax = plt.gca() if ax is None else ax
+    ax.scatter(exact, found, s=12, alpha=0.6, color=color or class_colors(1)[0],
+               edgecolor="none", label="one digit")
+    top = float(max(exact.max(), found.max())) * 1.05
+    ax.plot([0, top], [0, top], color="black", linewidth=1, label="found = exact")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_aspect("equal")
+    ax.set_xlabel("exact smallest change (L2)")
+    ax.set_ylabel("change found by the attack (L2)")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_perturbation_sizes(
+    table: pd.DataFrame, norm: str = "L2", ax: Axes | None = None
+) -> Axes:
+    """Box plots of the sizes of the successful changes, per model and attack.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`helpers.attacks.deepfool_vs_fgsm`: columns ``model``, ``attack``,
+        ``fooled`` and the ``norm`` column.
+    norm : {"L2", "Linf"}, default "L2"
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+        One box per (model, attack), grouped by model, coloured by attack.
+    """
+    if norm not in ("L2", "Linf"):
+        raise ValueError(f"norm must be 'L2' or 'Linf'; got {norm!r}.")
+    table = _check_columns(table, ["model", "attack", "fooled", norm], "table",
+                           "helpers.attacks.deepfool_vs_fgsm")
+    ax = plt.gca() if ax is None else ax
+    model_names = list(dict.fromkeys(table["model"]))
+    attack_names = list(dict.fromkeys(table["attack"]))
+    colors = class_colors(len(attack_names))
+    width = 0.8 / len(attack_names)
+    for j, (attack, color) in enumerate(zip(attack_names, colors)):
+        positions, values = [], []
+        for i, model_name in enumerate(model_names):
+            rows = table[(table["model"] == model_name) & (table["attack"] == attack)
+                         & table["fooled"]]
+            positions.append(i + (j - (len(attack_names) - 1) / 2) * width)
+            values.append(rows[norm].to_numpy())
+        boxes = ax.boxplot(values, positions=positions, widths=width * 0.9, patch_artist=True,
+                           showfliers=False, manage_ticks=False,
+                           medianprops={"color": "black"})
+        for box in boxes["boxes"]:
+            box.set_facecolor(color)
+        boxes["boxes"][0].set_label(attack)
+    ax.set_xticks(range(len(model_names)), model_names)
+    ax.set_ylabel(f"size of the successful change ({'L∞' if norm == 'Linf' else 'L2'})")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_digit_grid(
+    images: Any,
+    titles: Sequence[str] | None = None,
+    ncols: int = 4,
+    marks: Sequence[int | None] | None = None,
+    value_range: tuple[float, float] | None = (0.0, 1.0),
+    axes: Any = None,
+) -> np.ndarray:
+    """Draw 28 x 28 digit images in a grid, optionally circling one pixel of each.
+
+    Parameters
+    ----------
+    images : array-like of shape (n_images, 784)
+        Flattened images, row-major.
+    titles : sequence of str, optional
+        One title per image.
+    ncols : int, default 4
+    marks : sequence of int or None, optional
+        For each image, the flat index of a pixel to circle (None: no circle).
+    value_range : (low, high) or None, default (0, 1)
+        Grey scale limits (white = low, black = high, as ink on paper); None scales each image
+        to its own minimum and maximum.
+    axes : array of Axes, optional
+        At least ``n_images`` Axes to draw on; by default a new figure is made.
+
+    Returns
+    -------
+    ndarray of Axes
+        The Axes drawn on, flattened; unused ones are switched off.
+    """
+    images = np.asarray(images, dtype=float)
+    if images.ndim != 2 or images.shape[1] != 784:
+        raise ValueError(
+            f"images must have shape (n_images, 784) (flattened 28 x 28 digits); got "
+            f"{images.shape}. Stack single images with np.vstack."
+        )
+    n = len(images)
+    for name, values in (("titles", titles), ("marks", marks)):
+        if values is not None and len(values) != n:
+            raise ValueError(f"{name} has {len(values)} entries for {n} images; give one each.")
+    if axes is None:
+        nrows = int(np.ceil(n / ncols))
+        _, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.4 * nrows), squeeze=False)
+    axes = np.asarray(axes).ravel()
+    if len(axes) < n:
+        raise ValueError(f"{n} images need at least {n} Axes; got {len(axes)}.")
+    low, high = value_range if value_range is not None else (None, None)
+    for i, ax in enumerate(axes):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        if i >= n:
+            ax.set_axis_off()
+            continue
+        ax.imshow(images[i].reshape(28, 28), cmap="gray_r", vmin=low, vmax=high,
+                  interpolation="nearest")
+        if titles is not None:
+            ax.set_title(titles[i], fontsize="small", fontweight="normal")
+        if marks is not None and marks[i] is not None:
+            row, col = divmod(int(marks[i]), 28)
+            ax.add_patch(plt.Circle((col, row), 1.6, fill=False, color=PIXEL_MARK_COLOR,
+                                    linewidth=1.5))
+    return axes

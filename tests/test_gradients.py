@@ -1,0 +1,160 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+from sklearn.tree import DecisionTreeClassifier
+
+from helpers import gradients
+
+N_FEATURES = 5
+
+
+def _data(n_classes, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(40, N_FEATURES))
+    y = np.arange(40) % n_classes
+    return X, y
+
+
+def _random_network(activation, n_classes, seed):
+    """A fitted MLPClassifier whose weights are then redrawn at random (large enough to bend)."""
+    rng = np.random.default_rng(seed)
+    hidden = tuple(int(h) for h in rng.integers(2, 7, size=rng.integers(1, 4)))
+    X, y = _data(n_classes, seed)
+    model = MLPClassifier(hidden_layer_sizes=hidden, activation=activation, max_iter=5,
+                          random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    model.coefs_ = [rng.normal(scale=2 / np.sqrt(W.shape[0]), size=W.shape) for W in model.coefs_]
+    model.intercepts_ = [rng.normal(size=b.shape) for b in model.intercepts_]
+    return model, X, y
+
+
+def _random_logistic_regression(n_classes, seed):
+    X, y = _data(n_classes, seed)
+    return LogisticRegression().fit(X, y), X, y
+
+
+def _models():
+    cases = []
+    for n_classes in (2, 4):
+        for seed in (0, 1):
+            cases.append(("logistic regression", n_classes, seed))
+            for activation in gradients.SUPPORTED_ACTIVATIONS:
+                cases.append((activation, n_classes, seed))
+    return cases
+
+
+def _build(kind, n_classes, seed):
+    if kind == "logistic regression":
+        return _random_logistic_regression(n_classes, seed)
+    return _random_network(kind, n_classes, seed)
+
+
+def _central_difference(function, X, h=1e-6):
+    """d function(X)[i, ...] / d X[i, j] for every row i, by central differences."""
+    columns = []
+    for j in range(X.shape[1]):
+        step = np.zeros_like(X)
+        step[:, j] = h
+        columns.append((function(X + step) - function(X - step)) / (2 * h))
+    return np.stack(columns, axis=-1)
+
+
+def _relative_error(numeric, exact):
+    return np.linalg.norm(numeric - exact) / np.linalg.norm(exact)
+
+
+@pytest.mark.parametrize("kind, n_classes, seed", _models())
+def test_logits_give_predict_proba(kind, n_classes, seed):
+    model, X, _ = _build(kind, n_classes, seed)
+    scores = gradients.logits(model, X)
+    assert scores.shape == (len(X), n_classes)
+    proba = np.exp(scores - scores.max(axis=1, keepdims=True))
+    proba /= proba.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=1e-10, atol=1e-14)
+    if n_classes == 2:
+        np.testing.assert_array_equal(scores[:, 0], 0.0)
+
+
+@pytest.mark.parametrize("kind, n_classes, seed", _models())
+def test_logit_gradients_match_central_differences(kind, n_classes, seed):
+    model, X, _ = _build(kind, n_classes, seed)
+    exact = gradients.logit_gradients(model, X)
+    assert exact.shape == (len(X), n_classes, N_FEATURES)
+    numeric = _central_difference(lambda Z: gradients.logits(model, Z), X)
+    assert _relative_error(numeric, exact) <= 1e-6
+
+
+@pytest.mark.parametrize("kind, n_classes, seed", _models())
+def test_input_gradient_matches_central_differences_of_the_log_loss(kind, n_classes, seed):
+    model, X, y = _build(kind, n_classes, seed)
+    exact = gradients.input_gradient(model, X, y)
+    assert exact.shape == X.shape
+    rows = np.arange(len(X))
+
+    def log_loss(Z):
+        return -np.log(model.predict_proba(Z)[rows, y])
+
+    numeric = _central_difference(log_loss, X)
+    assert _relative_error(numeric, exact) <= 1e-6
+    loss, gradient = gradients.loss_and_input_gradient(model, X, y)
+    np.testing.assert_allclose(loss, log_loss(X), rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(gradient, exact)
+
+
+def test_input_gradient_accepts_string_labels():
+    X, y = _data(3, 0)
+    names = np.array(["zero", "one", "two"])[y]
+    model = LogisticRegression().fit(X, names)
+    np.testing.assert_allclose(
+        gradients.input_gradient(model, X, names),
+        gradients.input_gradient(LogisticRegression().fit(X, y), X, y),
+        rtol=1e-3,
+    )
+
+
+def test_unfitted_model_is_refused():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        gradients.logit_gradients(MLPClassifier(), np.zeros((2, N_FEATURES)))
+
+
+def test_wrong_number_of_features_is_refused():
+    model, X, y = _random_logistic_regression(3, 0)
+    with pytest.raises(ValueError, match="4 features but 5 are expected"):
+        gradients.input_gradient(model, X[:, :4], y)
+
+
+def test_unsupported_model_is_refused():
+    X, y = _data(3, 0)
+    tree = DecisionTreeClassifier().fit(X, y)
+    with pytest.raises(TypeError, match="Gradients of other models are not implemented"):
+        gradients.logit_gradients(tree, X)
+
+
+def test_unknown_label_is_refused():
+    model, X, y = _random_logistic_regression(3, 0)
+    y = y.copy()
+    y[0] = 7
+    with pytest.raises(ValueError, match=r"label\(s\) \[7\] that the model does not know"):
+        gradients.input_gradient(model, X, y)
+
+
+def test_labels_of_the_wrong_shape_are_refused():
+    model, X, y = _random_logistic_regression(3, 0)
+    with pytest.raises(ValueError, match="one label per row of X"):
+        gradients.input_gradient(model, X, y[:-1])
+
+
+def test_multilabel_network_is_refused():
+    X, _ = _data(2, 0)
+    Y = (X[:, :2] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0).fit(X, Y)
+    with pytest.raises(ValueError, match="multi-label"):
+        gradients.logits(model, X)

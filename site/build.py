@@ -3,7 +3,8 @@
 Run ``python site/build.py`` (``make site`` does) from the repository's virtual environment.
 
 1. Copies the numbered notebooks ``notebooks/NN-*.ipynb`` into ``site/notebooks/`` (git-ignored),
-   where the glob in ``site/_toc.yml`` picks up every one present, in order.
+   where the glob in ``site/_toc.yml`` picks up every one present, in order. The copies are
+   deleted after the build, so that nobody edits them by mistake.
 2. Removes the previous build, so that no page of a renamed notebook survives.
 3. Runs Jupyter Book with warnings as errors (``-W --keep-going``) into ``_build/html``; no
    notebook is executed (``execute_notebooks: "off"``) and nothing is downloaded.
@@ -56,14 +57,17 @@ def jupyter_book_command() -> str:
 
 def build_site() -> int:
     """Build ``_build/html`` from scratch; return Jupyter Book's exit status."""
-    copy_notebooks()
-    for stale in ("html", ".doctrees", "jupyter_execute"):
-        shutil.rmtree(BUILD / stale, ignore_errors=True)
     command = [
         jupyter_book_command(), "build", str(BOOK_SOURCE),
         "--path-output", str(REPOSITORY), "-W", "--keep-going",
     ]
-    return subprocess.run(command, cwd=REPOSITORY, check=False).returncode
+    for stale in ("html", ".doctrees", "jupyter_execute"):
+        shutil.rmtree(BUILD / stale, ignore_errors=True)
+    copy_notebooks()
+    try:
+        return subprocess.run(command, cwd=REPOSITORY, check=False).returncode
+    finally:
+        shutil.rmtree(BOOK_NOTEBOOKS, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 
 The site is built once from scratch (``site/build.py``, what ``make site`` runs: warnings are
 errors), served from ``_build/html`` on 127.0.0.1 and visited with Playwright driving Debian's
-``/usr/bin/chromium`` (never a browser download). Every request that would leave the machine is
-reported (and cannot succeed: the browser resolves no host name but 127.0.0.1), so the checks
-also show that the site works offline, equations included. A full-page screenshot
-of every page is saved in ``benchmarks/screenshots/site/`` (emptied first) for a person to look at.
+``/usr/bin/chromium`` (never a browser download); one page is also opened from disk, as a reader
+does. Every request that would leave the machine is reported (and cannot succeed: the browser
+resolves no host name but 127.0.0.1), so the checks also show that the site works offline,
+equations included. A full-page screenshot of every page is saved in
+``benchmarks/screenshots/site/`` (emptied first) for a person to look at.
 """
 
 import functools
@@ -142,9 +143,11 @@ def site_url(built_site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """A browser context of headless Debian chromium driven by Playwright (one HTTP cache for all
-    pages); fails, never skips, when chromium is missing."""
+def browser_context():
+    """Headless Debian chromium driven by Playwright: one context (one HTTP cache) for all pages.
+
+    Fails, never skips, when chromium is missing.
+    """
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} not found: the site test needs Debian's chromium. Install it with "
@@ -162,7 +165,7 @@ def browser():
             chromium.close()
 
 
-def _visit(browser, site_url: str, page_path: str, screenshot: bool = True) -> PageVisit:
+def _visit(browser_context, site_url: str, page_path: str, screenshot: bool = True) -> PageVisit:
     """Open one page, let it settle, describe it and (by default) save a full-page screenshot.
 
     ``site_url`` is where the site is (``http://127.0.0.1:PORT/`` or a ``file:///`` folder); a
@@ -182,7 +185,7 @@ def _visit(browser, site_url: str, page_path: str, screenshot: bool = True) -> P
         if request.url.startswith(site_url):
             visit.failed_local_requests.append(f"{request.failure} {request.url}")
 
-    page = browser.new_page()
+    page = browser_context.new_page()
     page.on("request", on_request)
     page.on("response", on_response)
     page.on("requestfailed", on_request_failed)
@@ -217,11 +220,11 @@ def _visit(browser, site_url: str, page_path: str, screenshot: bool = True) -> P
 
 
 @pytest.fixture(scope="module")
-def visits(browser, site_url: str, request) -> dict[str, PageVisit]:
+def visits(browser_context, site_url: str, request) -> dict[str, PageVisit]:
     """Every expected page, visited once; the screenshots' folder is printed at the end."""
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     SCREENSHOTS.mkdir(parents=True)
-    result = {page_path: _visit(browser, site_url, page_path) for page_path in expected_pages()}
+    result = {page_path: _visit(browser_context, site_url, page_path) for page_path in expected_pages()}
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     if reporter is not None and capture is not None:
@@ -315,9 +318,9 @@ def test_equations_are_rendered_by_the_bundled_mathjax(visits: dict[str, PageVis
         assert visit.mathjax_errors == 0, f"{page_path}: {visit.mathjax_errors} TeX errors"
 
 
-def test_the_site_opens_from_the_file_system(browser, built_site: Path):
+def test_the_site_opens_from_the_file_system(browser_context, built_site: Path):
     """A reader opens ``_build/html/index.html`` from disk (the path ``make run`` prints)."""
-    visit = _visit(browser, built_site.as_uri() + "/", "index.html", screenshot=False)
+    visit = _visit(browser_context, built_site.as_uri() + "/", "index.html", screenshot=False)
     assert visit.final_url == built_site.as_uri() + "/" + REDIRECTS["index.html"]
     assert visit.console_errors == []
     assert visit.failed_local_requests == [] and visit.external_requests == []

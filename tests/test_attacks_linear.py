@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from scipy.optimize import minimize
+from scipy.optimize import linprog, minimize
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
@@ -156,3 +156,85 @@ def test_fools_along_rays_errors(iris_model, iris_xy):
         attacks.fools_along_rays(iris_model, X, y[:10], [1])
     with pytest.raises(ValueError, match="no observation of class 'virginica'"):
         attacks.fools_along_rays(iris_model, X[:100], y[:100], [1])
+
+
+def _boxed_problem(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.random((80, 12))
+    y = (X[:, :3].sum(axis=1) > 1.5).astype(int) + (X[:, 3] > 0.7)
+    return LogisticRegression(C=10).fit(X, y), X
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_boxed_linf_step_is_the_linear_programs_optimum(seed):
+    model, X = _boxed_problem(seed)
+    step = attacks.minimal_linf_perturbation_linear(model, X, clip=(0, 1))
+    W, b = model.coef_, model.intercept_
+    for row in range(0, 80, 9):
+        c = int(np.argmax(X[row] @ W.T + b))
+        for k in range(3):
+            if k == c:
+                continue
+            # minimise eps s.t. (w_c - w_k).(x + d) + b_c - b_k <= 0, |d_i| <= eps, 0 <= x + d <= 1
+            n = X.shape[1]
+            d_w = W[c] - W[k]
+            cost = np.r_[np.zeros(n), 1.0]
+            A = [np.r_[d_w, 0.0]]
+            rhs = [-(d_w @ X[row] + b[c] - b[k])]
+            for i in range(n):
+                unit = np.eye(n)[i]
+                A += [np.r_[unit, -1.0], np.r_[-unit, -1.0]]
+                rhs += [0.0, 0.0]
+            bounds = [(-X[row, i], 1 - X[row, i]) for i in range(n)] + [(0, None)]
+            lp = linprog(cost, A_ub=np.array(A), b_ub=np.array(rhs), bounds=bounds, method="highs")
+            expected = lp.fun if lp.status == 0 else np.inf
+            assert step.distances[row, k] == pytest.approx(expected, rel=1e-7, abs=1e-9)
+
+
+def test_boxed_linf_step_stays_in_the_box_and_flips(seed=0):
+    model, X = _boxed_problem(seed)
+    step = attacks.minimal_linf_perturbation_linear(model, X, overshoot=1e-6, clip=(0, 1))
+    moved = X + step.delta
+    assert moved.min() >= 0 and moved.max() <= 1
+    reachable = np.isfinite(step.norm)
+    assert reachable.any()
+    assert np.all(model.predict(moved[reachable]) != model.predict(X[reachable]))
+    free = attacks.minimal_linf_perturbation_linear(model, X)
+    assert np.all(step.norm >= free.norm - 1e-12)  # the box can only make flipping harder
+
+
+def test_boxed_linf_step_refuses_points_outside_the_box():
+    model, X = _boxed_problem(0)
+    with pytest.raises(ValueError, match="outside clip"):
+        attacks.minimal_linf_perturbation_linear(model, X + 2, clip=(0, 1))
+
+
+def test_step_by_feature_count_shrinks_and_ends_at_the_full_step():
+    model, X = _boxed_problem(1)
+    eps = attacks.linf_step_by_feature_count(model, X, [1, 3, 6, 12])
+    assert eps.shape == (80, 4)
+    assert np.all(np.diff(eps, axis=1) <= 1e-15)  # more features, smaller change each
+    np.testing.assert_allclose(eps[:, -1], attacks.minimal_linf_perturbation_linear(model, X).norm)
+
+
+def test_step_by_feature_count_flips_with_only_those_features():
+    model, X = _boxed_problem(2)
+    eps = attacks.linf_step_by_feature_count(model, X[:1], [3])[0, 0]
+    W, b = model.coef_, model.intercept_
+    c = int(model.predict(X[:1])[0])
+    best = None
+    for k in set(range(3)) - {c}:
+        d_w = W[c] - W[k]
+        top = np.argsort(-np.abs(d_w))[:3]
+        delta = np.zeros(12)
+        delta[top] = -np.sign(d_w[top]) * eps * (1 + 1e-9)
+        moved = X[0] + delta
+        best = best or model.predict([moved])[0] != c
+    assert best
+
+
+@pytest.mark.parametrize("counts", [[0, 2], [13], [], [1.5]])
+def test_step_by_feature_count_refuses_bad_counts(counts):
+    model, X = _boxed_problem(0)
+    with pytest.raises(ValueError, match="counts must"):
+        attacks.linf_step_by_feature_count(model, X, counts)

@@ -6,6 +6,7 @@ state; :func:`set_style` is the one exception, called once in a notebook's first
 """
 
 from helpers.plotting._style import CLASS_COLORS, class_colors, set_style
+from helpers.plotting.images import plot_perturbed_digit
 from helpers.plotting.regions import (
     plot_decision_regions,
     plot_doubt_along_rays,
@@ -25,6 +26,7 @@ __all__ = [
     "plot_doubt_along_rays",
     "plot_observations",
     "plot_perturbations",
+    "plot_perturbed_digit",
     "plot_points",
     "plot_probability_contours",
     "plot_probability_map",

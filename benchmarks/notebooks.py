@@ -1,0 +1,100 @@
+"""Time each notebook's execution and its kernel's peak memory; write the results to a file.
+
+Usage (from the repository root, in the project's environment)::
+
+    python benchmarks/notebooks.py            # every notebooks/*.ipynb
+    python benchmarks/notebooks.py notebooks/03-*.ipynb
+
+Each notebook runs in a fresh kernel, one after the other, exactly as nbval and ``make run``
+run them (outputs are not written back). The peak resident memory is the kernel's, read from
+the operating system once the kernel has exited. Targets for the whole series on 2 CPU cores:
+under 60 s of execution and under 2 GB of memory per notebook (Binder's limit).
+Results go to ``benchmarks/results/notebooks.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "notebooks.md"
+SECONDS_TARGET = 60.0
+MEMORY_TARGET_MB = 2048.0
+
+#: Run in a child process so that its RUSAGE_CHILDREN is the kernel's alone.
+_ONE_NOTEBOOK = r"""
+import json, resource, sys, time
+import nbformat
+from nbclient import NotebookClient
+notebook = nbformat.read(sys.argv[1], as_version=4)
+start = time.perf_counter()
+NotebookClient(notebook, timeout=1200, kernel_name="python3",
+               resources={"metadata": {"path": sys.argv[2]}}).execute()
+seconds = time.perf_counter() - start
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: kilobytes
+print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024}))
+"""
+
+
+def measure(notebook: Path) -> dict[str, float]:
+    """Execute one notebook in a fresh kernel; return its wall time (s) and peak memory (MB)."""
+    completed = subprocess.run(
+        [sys.executable, "-c", _ONE_NOTEBOOK, str(notebook), str(notebook.parent)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise SystemExit(f"{notebook.name} failed to execute:\n{completed.stderr[-3000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main(paths: list[str]) -> None:
+    notebooks = [Path(p).resolve() for p in paths] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    rows = []
+    for notebook in notebooks:
+        result = measure(notebook)
+        rows.append((notebook.name, result["seconds"], result["peak_mb"]))
+        print(f"{notebook.name}: {result['seconds']:.1f} s, peak {result['peak_mb']:.0f} MB", flush=True)
+    total = sum(seconds for _, seconds, _ in rows)
+    peak = max(mb for _, _, mb in rows)
+    verdict = (
+        f"whole series {total:.1f} s (target < {SECONDS_TARGET:.0f} s: "
+        f"{'met' if total < SECONDS_TARGET else 'NOT met'}); largest peak {peak:.0f} MB "
+        f"(target < {MEMORY_TARGET_MB:.0f} MB: {'met' if peak < MEMORY_TARGET_MB else 'NOT met'})"
+    )
+    print(verdict)
+    lines = [
+        "# Notebook execution time and peak memory",
+        "",
+        f"Command: `python benchmarks/notebooks.py` (or `make benchmark`), "
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}. Each notebook in a fresh kernel, one after another; "
+        "time includes starting the kernel. The machine is shared, so times vary by ± 20 % between runs.",
+        "",
+        "| notebook | execution (s) | peak memory (MB) |",
+        "|---|---:|---:|",
+        *[f"| {name} | {seconds:.1f} | {mb:.0f} |" for name, seconds, mb in rows],
+        f"| **total / largest** | **{total:.1f}** | **{peak:.0f}** |",
+        "",
+        verdict[0].upper() + verdict[1:] + ".",
+        "",
+    ]
+    if not paths:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text("\n".join(lines))
+        print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main(sys.argv[1:])
+    print(f"benchmark took {time.perf_counter() - started:.0f} s")

@@ -1,0 +1,47 @@
+"""The two pin files agree, and Binder installs the helpers package."""
+
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PIN = re.compile(r"^\s*-?\s*([A-Za-z0-9_.\-\[\]]+)\s*==\s*([^\s#]+)")
+
+
+def _pins(path: Path, section_start: str | None = None) -> dict[str, str]:
+    lines = path.read_text().splitlines()
+    if section_start is not None:
+        lines = lines[next(i for i, line in enumerate(lines) if line.strip() == section_start) + 1 :]
+    pins = {}
+    for line in lines:
+        match = PIN.match(line)
+        if match:
+            pins[match.group(1).lower().replace("_", "-")] = match.group(2)
+    return pins
+
+
+def test_requirements_and_environment_pin_the_same_versions():
+    requirements = _pins(ROOT / "requirements.txt")
+    environment = _pins(ROOT / "environment.yml", section_start="- pip:")
+    assert requirements, "requirements.txt holds no exact pins"
+    assert requirements == environment
+
+
+def test_every_requirement_is_pinned_exactly():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            assert PIN.match(line), f"not an exact pin: {line!r}"
+
+
+def test_environment_python_matches_the_package():
+    environment = (ROOT / "environment.yml").read_text()
+    version = re.search(r"-\s*python=(\d+\.\d+)", environment).group(1)
+    requires = re.search(r'requires-python\s*=\s*">=(\d+\.\d+)"', (ROOT / "pyproject.toml").read_text())
+    assert tuple(map(int, version.split("."))) >= tuple(map(int, requires.group(1).split(".")))
+
+
+def test_binder_post_build_installs_the_helpers_package():
+    post_build = ROOT / "postBuild"
+    assert os.access(post_build, os.X_OK), "postBuild must be executable for repo2docker"
+    assert "pip install --no-deps -e ." in post_build.read_text()

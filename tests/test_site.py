@@ -229,8 +229,7 @@ def visits(browser_context, site_url: str, request) -> dict[str, PageVisit]:
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     if reporter is not None and capture is not None:
         with capture.global_and_fixture_disabled():
-            reporter.ensure_newline()
-            reporter.write_line(f"site test: a screenshot of every page is in {SCREENSHOTS}/")
+            reporter.write_line(f"\nsite test: a screenshot of every page is in {SCREENSHOTS}/")
     return result
 
 

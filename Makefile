@@ -1,6 +1,8 @@
 # One command each, on a fresh machine with Python 3.11+:
-#   make test   set up .venv, run the unit tests and re-execute every notebook with nbval
+#   make test   set up .venv, run the unit tests (the site in a browser too) and re-execute
+#               every notebook with nbval
 #   make run    set up .venv, execute the whole series in place and render the site
+#   make site   render the site alone from the outputs stored in the notebooks (_build/html)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,7 +10,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg
 
-.PHONY: venv test unit nbval run notebooks benchmark clean
+.PHONY: venv test unit nbval run notebooks site benchmark clean
 
 venv: $(STAMP)
 
@@ -29,15 +31,21 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS)
 
-## The README's main-job command: execute the whole series (outputs stored in the notebooks).
+## The README's main-job command: execute the whole series (outputs stored in the notebooks),
+## then render the site from those outputs and print where to open it.
 run: notebooks
+	$(MAKE) --no-print-directory site
 
 notebooks: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
 
+## The static site (Jupyter Book, warnings are errors, offline): _build/html/index.html.
+site: $(STAMP)
+	$(BIN)/python site/build.py
+
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py
 
 clean:
-	rm -rf $(VENV) _build
+	rm -rf $(VENV) _build site/notebooks

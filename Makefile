@@ -3,6 +3,9 @@
 #               every notebook with nbval
 #   make run    set up .venv, execute the whole series in place and render the site
 #   make site   render the site alone from the outputs stored in the notebooks (_build/html)
+# One BLAS thread: on 2 shared cores, competing OpenBLAS threads made runs 3-6x slower (measured).
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin

@@ -11,6 +11,7 @@ from helpers.plotting import (
     plot_digit_grid,
     plot_norm_agreement,
     plot_perturbation_sizes,
+    plot_pixel_ranges,
 )
 
 
@@ -94,3 +95,44 @@ def test_digit_grid_draws_each_image_and_circles_marked_pixels():
         plot_digit_grid(np.zeros((2, 64)))
     with pytest.raises(ValueError, match="titles has 1 entries for 3 images"):
         plot_digit_grid(images, titles=["a"])
+
+
+def test_pixel_ranges_draws_each_set_against_the_valid_band():
+    inside = np.linspace(0.0, 1.0, 201).reshape(1, -1)
+    outside = np.linspace(-2.0, 3.0, 501).reshape(1, -1)
+    ax = plot_pixel_ranges({"valid": inside, "pseudo-inverse": outside})
+    lines = ax.get_lines()
+    assert len(lines) == 4  # a thin min-max line and a thick percentile line per set
+    np.testing.assert_allclose(lines[0].get_xdata(), [0.0, 1.0])
+    np.testing.assert_allclose(lines[2].get_xdata(), [-2.0, 3.0])
+    np.testing.assert_allclose(lines[3].get_xdata(), [-1.95, 2.95])
+    assert list(lines[2].get_ydata()) == [1, 1]
+    assert lines[1].get_linewidth() > lines[0].get_linewidth()
+    colors = class_colors(2)
+    assert to_hex(lines[0].get_color()) == colors[0] and to_hex(lines[2].get_color()) == colors[1]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["valid", "pseudo-inverse"]
+    band = ax.patches[0]
+    np.testing.assert_allclose(band.get_x(), 0.0)
+    np.testing.assert_allclose(band.get_width(), 1.0)
+    assert "[0, 1]" in ax.get_legend().get_texts()[0].get_text()
+
+
+def test_pixel_ranges_uses_the_given_axes_and_rejects_bad_input():
+    _, ax = plt.subplots()
+    assert plot_pixel_ranges({"a": np.zeros((2, 4))}, ax=ax) is ax
+    with pytest.raises(ValueError, match="image_sets is empty"):
+        plot_pixel_ranges({})
+    with pytest.raises(ValueError, match=r"image_sets\['a'\] must be a non-empty 2-D array"):
+        plot_pixel_ranges({"a": np.zeros(4)})
+    with pytest.raises(ValueError, match="finite values"):
+        plot_pixel_ranges({"a": np.array([[0.0, np.nan]])})
+    with pytest.raises(ValueError, match="low < high"):
+        plot_pixel_ranges({"a": np.zeros((2, 4))}, valid_range=(1.0, 0.0))
+
+
+def test_digit_grid_scales_to_the_value_range_or_to_each_image():
+    images = np.linspace(-2.0, 2.0, 2 * 784).reshape(2, 784)
+    fixed = plot_digit_grid(images, ncols=2)
+    assert fixed[0].images[0].get_clim() == (0.0, 1.0)
+    own = plot_digit_grid(images, ncols=2, value_range=None)
+    np.testing.assert_allclose(own[1].images[0].get_clim(), (images[1].min(), images[1].max()))

@@ -11,6 +11,7 @@ from helpers.plotting.attacks import (
     plot_digit_grid,
     plot_norm_agreement,
     plot_perturbation_sizes,
+    plot_pixel_ranges,
 )
 from helpers.plotting.density import plot_log_density_histograms
 from helpers.plotting.digits import (
@@ -53,6 +54,7 @@ __all__ = [
     "plot_digit_grid",
     "plot_norm_agreement",
     "plot_perturbation_sizes",
+    "plot_pixel_ranges",
     "plot_decision_regions",
     "plot_doubt_along_rays",
     "plot_log_density_histograms",

@@ -1,4 +1,4 @@
-"""Figures of attacks: accuracy against the size of the change, perturbation sizes, digit images.
+"""Figures of attacks: accuracy against ε, perturbation sizes, pixel ranges, digit images.
 
 Every ``plot_*`` function draws results it is given (tables from :mod:`helpers.attacks`, images)
 and returns what it drew on: the Axes, or for :func:`plot_digit_grid` the array of Axes.
@@ -6,7 +6,7 @@ and returns what it drew on: the Axes, or for :func:`plot_digit_grid` the array 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,11 +14,14 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from helpers.plotting._style import class_colors
+from helpers.plotting.digits import DIGIT_SIDE, _check_images, plot_digit
 
 #: Line style of each attack in :func:`plot_accuracy_under_attack`.
 ATTACK_LINESTYLES: dict[str, str] = {"FGSM": "--", "PGD": "-"}
 #: Colour of the circle around a changed pixel.
 PIXEL_MARK_COLOR = "red"
+#: Colour of the band of pixel values a real image can have, in :func:`plot_pixel_ranges`.
+VALID_RANGE_COLOR = "0.85"
 
 
 def _check_columns(frame: Any, columns: Sequence[str], name: str, source: str) -> pd.DataFrame:
@@ -188,12 +191,7 @@ def plot_digit_grid(
     ndarray of Axes
         The Axes drawn on, flattened; unused ones are switched off.
     """
-    images = np.asarray(images, dtype=float)
-    if images.ndim != 2 or images.shape[1] != 784:
-        raise ValueError(
-            f"images must have shape (n_images, 784) (flattened 28 x 28 digits); got "
-            f"{images.shape}. Stack single images with np.vstack."
-        )
+    images = _check_images(images, "images").reshape(-1, DIGIT_SIDE**2)
     n = len(images)
     for name, values in (("titles", titles), ("marks", marks)):
         if values is not None and len(values) != n:
@@ -206,18 +204,67 @@ def plot_digit_grid(
         raise ValueError(f"{n} images need at least {n} Axes; got {len(axes)}.")
     low, high = value_range if value_range is not None else (None, None)
     for i, ax in enumerate(axes):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
         if i >= n:
             ax.set_axis_off()
             continue
-        ax.imshow(images[i].reshape(28, 28), cmap="gray_r", vmin=low, vmax=high,
-                  interpolation="nearest")
+        plot_digit(images[i], vmin=low, vmax=high, ax=ax)
         if titles is not None:
             ax.set_title(titles[i], fontsize="small", fontweight="normal")
         if marks is not None and marks[i] is not None:
-            row, col = divmod(int(marks[i]), 28)
+            row, col = divmod(int(marks[i]), DIGIT_SIDE)
             ax.add_patch(plt.Circle((col, row), 1.6, fill=False, color=PIXEL_MARK_COLOR,
                                     linewidth=1.5))
     return axes
+
+
+def plot_pixel_ranges(
+    image_sets: Mapping[str, Any],
+    valid_range: tuple[float, float] = (0.0, 1.0),
+    ax: Axes | None = None,
+) -> Axes:
+    """The pixel values of each set of images, against the values a real image can have.
+
+    One row per set: a thin line from its lowest to its highest pixel, a thick line over the
+    middle 98 % of its pixels (1st to 99th percentile), and a grey band over ``valid_range``.
+
+    Parameters
+    ----------
+    image_sets : mapping of str to array-like of shape (n_images, n_pixels)
+        Name of each set (the row's label) and its images; rows are drawn top to bottom in
+        the mapping's order.
+    valid_range : (low, high), default (0, 1)
+        The pixel values a real image can take.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    low, high = (float(v) for v in valid_range)
+    if not low < high:
+        raise ValueError(f"valid_range must be (low, high) with low < high; got {valid_range!r}.")
+    if not image_sets:
+        raise ValueError("image_sets is empty; give at least one named set of images.")
+    values = {}
+    for name, images in image_sets.items():
+        images = np.asarray(images, dtype=float)
+        if images.ndim != 2 or images.size == 0 or not np.all(np.isfinite(images)):
+            raise ValueError(
+                f"image_sets[{name!r}] must be a non-empty 2-D array (n_images, n_pixels) of "
+                f"finite values; got shape {images.shape}."
+            )
+        values[name] = images.ravel()
+    ax = plt.gca() if ax is None else ax
+    ax.axvspan(low, high, color=VALID_RANGE_COLOR, zorder=0,
+               label=f"values a real image can have [{low:g}, {high:g}]")
+    for row, (color, (name, pixels)) in enumerate(zip(class_colors(len(values)), values.items())):
+        ax.plot([pixels.min(), pixels.max()], [row, row], color=color, linewidth=1.5,
+                marker="|", markersize=12)
+        ax.plot(np.percentile(pixels, [1, 99]), [row, row], color=color, linewidth=7,
+                solid_capstyle="butt")
+    ax.set_yticks(range(len(values)), list(values))
+    ax.set_ylim(len(values) - 0.5, -0.5)
+    ax.set_xlabel("pixel value (thin: lowest to highest; thick: middle 98 %)")
+    ax.grid(False, axis="y")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
+    return ax

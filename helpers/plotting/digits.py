@@ -56,8 +56,8 @@ def format_probability(probability: float, digits: int = 3) -> str:
 def plot_digit(
     image: Any,
     title: str | None = None,
-    vmin: float = 0.0,
-    vmax: float = 1.0,
+    vmin: float | None = 0.0,
+    vmax: float | None = 1.0,
     cmap: str = DIGIT_CMAP,
     ax: Axes | None = None,
 ) -> Axes:
@@ -67,8 +67,9 @@ def plot_digit(
     ----------
     image : array-like of shape (784,) or (28, 28)
     title : str, optional
-    vmin, vmax : float, default 0 and 1
-        Pixel values drawn with the first and last colour (real digits lie in [0, 1]).
+    vmin, vmax : float or None, default 0 and 1
+        Pixel values drawn with the first and last colour (real digits lie in [0, 1]); None
+        takes the image's own minimum or maximum.
     cmap : str, default "gray_r"
     ax : Axes, optional
 

@@ -34,15 +34,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import log_softmax, softmax
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.neural_network import MLPClassifier
 
 from helpers._validation import check_features, check_fitted
 from helpers.grids import linear_scores
+from helpers.network import ACTIVATION_DERIVATIVES, ACTIVATIONS
 
 #: Hidden-layer activations of ``MLPClassifier`` that :mod:`helpers.gradients` differentiates.
-SUPPORTED_ACTIVATIONS: tuple[str, ...] = ("identity", "logistic", "tanh", "relu")
+SUPPORTED_ACTIVATIONS: tuple[str, ...] = tuple(ACTIVATION_DERIVATIVES)
 
 
 @dataclass(frozen=True)
@@ -105,20 +106,6 @@ def n_input_features(model: Any) -> int:
     return int(np.asarray(model.coef_).shape[1])
 
 
-def _activation_and_derivative(name: str, pre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Activation of ``pre`` and its derivative, element-wise, for one of the four activations."""
-    if name == "identity":
-        return pre, np.ones_like(pre)
-    if name == "logistic":
-        out = expit(pre)
-        return out, out * (1.0 - out)
-    if name == "tanh":
-        out = np.tanh(pre)
-        return out, 1.0 - out**2
-    # relu: the derivative at exactly 0 is taken as 0, like scikit-learn's back-propagation.
-    return np.maximum(pre, 0.0), (pre > 0).astype(float)
-
-
 def _forward(model: Any, X: np.ndarray) -> _ForwardPass:
     """Logits of ``X`` and the activation derivatives the backward pass needs."""
     if not isinstance(model, MLPClassifier):
@@ -131,8 +118,8 @@ def _forward(model: Any, X: np.ndarray) -> _ForwardPass:
         pre = activations @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float)
         if i == n_weights - 1:
             break
-        activations, derivative = _activation_and_derivative(model.activation, pre)
-        derivatives.append(derivative)
+        activations = ACTIVATIONS[model.activation](pre)
+        derivatives.append(ACTIVATION_DERIVATIVES[model.activation](activations))
     if pre.shape[1] == 1:  # binary: one logistic unit z, written as the two logits (0, z)
         pre = np.column_stack([np.zeros(len(pre)), pre[:, 0]])
     return _ForwardPass(logits=pre, derivatives=derivatives)

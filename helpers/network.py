@@ -27,6 +27,15 @@ ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "relu": lambda z: np.maximum(z, 0.0),
 }
 
+#: Derivative of each activation, written in terms of its output ``a = activation(z)``
+#: (relu's derivative at exactly 0 is 0, as in scikit-learn's back-propagation).
+ACTIVATION_DERIVATIVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "identity": np.ones_like,
+    "logistic": lambda a: a * (1.0 - a),
+    "tanh": lambda a: 1.0 - a**2,
+    "relu": lambda a: (a > 0).astype(float),
+}
+
 #: Hidden activations whose values stay inside an open interval: (low, high) and the inverse map.
 BOUNDED_ACTIVATIONS: dict[str, tuple[tuple[float, float], Callable[[np.ndarray], np.ndarray]]] = {
     "tanh": ((-1.0, 1.0), np.arctanh),

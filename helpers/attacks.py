@@ -176,6 +176,14 @@ def minimal_linf_perturbation_linear(
         its L-infinity ``norm`` (``eps``; ``inf`` and a zero ``delta`` for a row that no change
         inside the box flips), the ``target`` class ``k`` and, in ``distances`` of shape
         (n_samples, n_classes), ``eps_k`` for every class (0 for the predicted class).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` has the wrong number of features or non-finite values, ``overshoot`` is
+        negative, ``clip`` is not a pair ``low < high``, or ``X`` lies outside ``clip``.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
     """
     W, b = linear_scores(model)
     X = check_features(X, n_features=W.shape[1], allow_1d=True)
@@ -238,6 +246,14 @@ def linf_step_by_feature_count(model: Any, X: Any, counts: Sequence[int]) -> np.
     -------
     ndarray of shape (n_samples, len(counts))
         The change ``eps`` each allowed feature needs.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` has the wrong number of features or non-finite values, or ``counts`` is not a
+        non-empty sequence of integers from 1 to ``n_features``.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
     """
     W, b = linear_scores(model)
     X = check_features(X, n_features=W.shape[1], allow_1d=True)
@@ -318,6 +334,15 @@ def fools_along_rays(
         point), ``distance to nearest observation``, ``probability`` (of that class) and
         ``other classes`` (the summed probability of all other classes, computed directly so
         that values far below 1e-16 are not lost to rounding of ``1 - probability``).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` has the wrong number of features or non-finite values, ``y`` does not match
+        ``X``, ``feature_names`` does not give one name per feature, or a class has no
+        observation.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
     """
     W, _ = linear_scores(model)
     X = check_features(X, n_features=W.shape[1])
@@ -326,6 +351,12 @@ def fools_along_rays(
         raise ValueError(f"y must have shape ({len(X)},) to match X; got {y.shape}.")
     if feature_names is None:
         feature_names = [f"feature {i + 1}" for i in range(X.shape[1])]
+    feature_names = list(feature_names)
+    if len(feature_names) != X.shape[1]:
+        raise ValueError(
+            f"feature_names has {len(feature_names)} names but X has {X.shape[1]} features; "
+            "pass one name per column of X."
+        )
     distances = np.asarray(distances, dtype=float)
     frames = []
     for k, label in enumerate(model.classes_):
@@ -334,7 +365,7 @@ def fools_along_rays(
         origin = X[y == label].mean(axis=0)
         direction = most_confident_direction(model, label)
         points = origin + distances[:, None] * direction
-        frame = pd.DataFrame(points, columns=list(feature_names))
+        frame = pd.DataFrame(points, columns=feature_names)
         frame.insert(0, "travelled", distances)
         frame.insert(0, "class", label)
         frame["distance to nearest observation"] = distance_to_data(points, X)

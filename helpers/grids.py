@@ -241,6 +241,14 @@ def equal_probability_point(model: Any) -> np.ndarray:
     Returns
     -------
     ndarray of shape (2,)
+
+    Raises
+    ------
+    ValueError
+        If the model does not have 3 classes and 2 features, or its borders are parallel (the
+        three scores are then never equal).
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
     """
     W, b = linear_scores(model)
     if W.shape != (3, 2):
@@ -250,6 +258,12 @@ def equal_probability_point(model: Any) -> np.ndarray:
         )
     A = np.array([W[0] - W[1], W[1] - W[2]])
     rhs = -np.array([b[0] - b[1], b[1] - b[2]])
+    if np.linalg.cond(A) > 1e12:
+        raise ValueError(
+            "the model's borders are parallel, so its three scores are never equal at one point: "
+            "no equal-probability point exists. Draw the figure without it "
+            "(plot_uncertainty_region(..., point=None))."
+        )
     return np.linalg.solve(A, rhs)
 
 

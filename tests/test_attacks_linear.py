@@ -81,18 +81,59 @@ def test_binary_model():
     np.testing.assert_allclose(result.norm, np.abs(X @ w + b0) / np.linalg.norm(w), rtol=1e-10)
 
 
-def test_errors(iris_model, iris_xy):
-    X, y = iris_xy
-    with pytest.raises(NotFittedError, match="fit"):
-        attacks.minimal_perturbation_linear(LogisticRegression(), X)
-    with pytest.raises(TypeError, match="linear scikit-learn classifier"):
-        attacks.minimal_perturbation_linear(SVC(kernel="linear").fit(X, y), X)
+#: The message check_fitted gives (scikit-learn's own NotFittedError also mentions "fit").
+NOT_FITTED = r"not fitted yet: call model\.fit"
+
+#: The linear attacks, each called on a model and X with valid other arguments.
+LINEAR_ATTACKS = {
+    "minimal_perturbation_linear": lambda model, X: attacks.minimal_perturbation_linear(model, X),
+    "minimal_linf_perturbation_linear":
+        lambda model, X: attacks.minimal_linf_perturbation_linear(model, X),
+    "linf_step_by_feature_count": lambda model, X: attacks.linf_step_by_feature_count(model, X, [1]),
+    "fools_along_rays": lambda model, X: attacks.fools_along_rays(
+        model, X, np.resize(["setosa", "versicolor", "virginica"], len(X)), [1]),
+}
+
+
+@pytest.mark.parametrize("attack", LINEAR_ATTACKS.values(), ids=LINEAR_ATTACKS.keys())
+def test_linear_attacks_need_a_fitted_model(attack, iris_xy):
+    X, _ = iris_xy
+    with pytest.raises(NotFittedError, match=NOT_FITTED):
+        attack(LogisticRegression(), X)
+
+
+@pytest.mark.parametrize("attack", LINEAR_ATTACKS.values(), ids=LINEAR_ATTACKS.keys())
+def test_linear_attacks_refuse_the_wrong_number_of_features(attack, iris_model):
     with pytest.raises(ValueError, match="3 features but 2"):
-        attacks.minimal_perturbation_linear(iris_model, np.ones((2, 3)))
-    with pytest.raises(ValueError, match="NaN"):
-        attacks.minimal_perturbation_linear(iris_model, [[np.nan, 1.0]])
+        attack(iris_model, np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("attack", LINEAR_ATTACKS.values(), ids=LINEAR_ATTACKS.keys())
+def test_linear_attacks_refuse_nan(attack, iris_model):
+    with pytest.raises(ValueError, match="X contains 1 NaN"):
+        attack(iris_model, [[np.nan, 1.0], [1.0, 1.0], [2.0, 1.0]])
+
+
+@pytest.mark.parametrize("attack", LINEAR_ATTACKS.values(), ids=LINEAR_ATTACKS.keys())
+def test_linear_attacks_refuse_a_non_linear_model(attack, iris_xy):
+    X, y = iris_xy
+    with pytest.raises(TypeError, match="linear scikit-learn classifier"):
+        attack(SVC(kernel="linear").fit(X, y), X)
+
+
+def test_minimal_perturbation_refuses_a_negative_overshoot(iris_model, iris_xy):
+    X, _ = iris_xy
     with pytest.raises(ValueError, match="overshoot"):
         attacks.minimal_perturbation_linear(iris_model, X, overshoot=-0.1)
+
+
+def test_minimal_perturbation_refuses_more_than_16_classes(iris_model):
+    model = LogisticRegression().fit(np.arange(6.0).reshape(3, 2), [0, 1, 2])
+    model.coef_ = np.random.default_rng(0).normal(size=(17, 2))
+    model.intercept_ = np.zeros(17)
+    model.classes_ = np.arange(17)
+    with pytest.raises(ValueError, match="at most 16 classes; the model has 17"):
+        attacks.minimal_perturbation_linear(model, [[1.0, 1.0]])
 
 
 def test_minimal_linf_perturbation_reaches_the_border_and_nothing_smaller_flips(iris_model, iris_xy):
@@ -128,11 +169,18 @@ def test_linf_step_shrinks_the_margin_by_eps_times_the_l1_norm():
     np.testing.assert_allclose(result.norm, margin / l1, rtol=1e-12)
 
 
-def test_minimal_linf_perturbation_errors(iris_model):
-    with pytest.raises(ValueError, match="overshoot"):
-        attacks.minimal_linf_perturbation_linear(iris_model, [[1.0, 1.0]], overshoot=-1)
-    with pytest.raises(ValueError, match="2-D array"):
-        attacks.minimal_linf_perturbation_linear(iris_model, np.ones((2, 2, 2)))
+@pytest.mark.parametrize(
+    "X, kwargs, message",
+    [
+        ([[1.0, 1.0]], {"overshoot": -1}, "overshoot"),
+        (np.ones((2, 2, 2)), {}, "2-D array"),
+        ([[0.5, 0.5]], {"clip": (1, 0)}, "clip must satisfy low < high"),
+    ],
+    ids=["negative overshoot", "3-D X", "reversed clip"],
+)
+def test_minimal_linf_perturbation_errors(iris_model, X, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        attacks.minimal_linf_perturbation_linear(iris_model, X, **kwargs)
 
 
 def test_fools_along_rays_become_certain_far_from_every_flower(iris_model, iris_xy):
@@ -150,12 +198,19 @@ def test_fools_along_rays_become_certain_far_from_every_flower(iris_model, iris_
     np.testing.assert_allclose(table["probability"] + table["other classes"], 1.0, rtol=1e-12)
 
 
-def test_fools_along_rays_errors(iris_model, iris_xy):
-    X, y = iris_xy
-    with pytest.raises(ValueError, match=r"y must have shape \(150,\)"):
-        attacks.fools_along_rays(iris_model, X, y[:10], [1])
-    with pytest.raises(ValueError, match="no observation of class 'virginica'"):
-        attacks.fools_along_rays(iris_model, X[:100], y[:100], [1])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (lambda X, y: (X, y[:10], None), r"y must have shape \(150,\)"),
+        (lambda X, y: (X[:100], y[:100], None), "no observation of class 'virginica'"),
+        (lambda X, y: (X, y, ("length",)), "feature_names has 1 names but X has 2 features"),
+    ],
+    ids=["y shorter than X", "a class without observations", "too few feature names"],
+)
+def test_fools_along_rays_errors(iris_model, iris_xy, arguments, message):
+    X, y, feature_names = arguments(*iris_xy)
+    with pytest.raises(ValueError, match=message):
+        attacks.fools_along_rays(iris_model, X, y, [1], feature_names=feature_names)
 
 
 def _boxed_problem(seed):

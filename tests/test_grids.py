@@ -34,15 +34,31 @@ def test_grid_accepts_a_callable_with_classes():
     assert g.feature_names == ("feature 1", "feature 2")
 
 
-def test_grid_errors(iris_model):
-    with pytest.raises(ValueError, match="Swap"):
-        grids.probability_grid(iris_model, (5, 1), (0, 1))
-    with pytest.raises(ValueError, match="resolution"):
-        grids.probability_grid(iris_model, (0, 1), (0, 1), resolution=1)
-    with pytest.raises(NotFittedError, match="fit"):
+#: The message check_fitted gives (scikit-learn's own NotFittedError also mentions "fit").
+NOT_FITTED = r"not fitted yet: call model\.fit"
+
+
+@pytest.mark.parametrize(
+    "x_range, resolution, message",
+    [((5, 1), 300, "Swap"), ((0, 1), 1, "resolution")],
+    ids=["reversed range", "resolution below 2"],
+)
+def test_grid_rejects_bad_ranges_and_resolutions(iris_model, x_range, resolution, message):
+    with pytest.raises(ValueError, match=message):
+        grids.probability_grid(iris_model, x_range, (0, 1), resolution=resolution)
+
+
+def test_grid_needs_a_fitted_model():
+    with pytest.raises(NotFittedError, match=NOT_FITTED):
         grids.probability_grid(LogisticRegression(), (0, 1), (0, 1))
+
+
+def test_grid_needs_predict_proba_or_a_callable():
     with pytest.raises(TypeError, match="predict_proba"):
         grids.probability_grid("not a model", (0, 1), (0, 1))
+
+
+def test_grid_classes_must_match_the_probabilities(iris_model):
     with pytest.raises(ValueError, match="classes has 2 labels"):
         grids.probability_grid(iris_model, (0, 1), (0, 1), resolution=3, classes=["a", "b"])
 
@@ -74,6 +90,19 @@ def test_equal_probability_point_gives_one_third_to_each_class(iris_model):
     np.testing.assert_allclose(iris_model.predict_proba(point[None, :]), 1 / 3, rtol=1e-10)
 
 
+def test_equal_probability_point_needs_a_fitted_model():
+    with pytest.raises(NotFittedError, match=NOT_FITTED):
+        grids.equal_probability_point(LogisticRegression())
+
+
+def test_equal_probability_point_refuses_parallel_borders():
+    model = LogisticRegression().fit(np.arange(6.0).reshape(3, 2), [0, 1, 2])
+    model.coef_ = np.array([[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]])  # every border is vertical
+    model.intercept_ = np.array([0.0, 1.0, 0.0])
+    with pytest.raises(ValueError, match="borders are parallel"):
+        grids.equal_probability_point(model)
+
+
 def test_equal_probability_point_needs_three_classes_on_two_features():
     rng = np.random.default_rng(2)
     model = LogisticRegression().fit(rng.normal(size=(30, 2)), np.arange(30) % 2)
@@ -99,9 +128,12 @@ def test_probability_tends_to_one_along_the_most_confident_direction(iris_model,
     assert growth(direction) >= best - 1e-6
 
 
-def test_most_confident_direction_errors(iris_model, iris_xy):
+def test_most_confident_direction_refuses_an_unknown_class(iris_model):
     with pytest.raises(ValueError, match="unknown class 'rose'.*setosa, versicolor, virginica"):
         grids.most_confident_direction(iris_model, "rose")
+
+
+def test_most_confident_direction_refuses_a_class_that_never_dominates():
     # The middle of three classes whose coefficients are collinear can never dominate far away.
     model = LogisticRegression().fit(np.arange(6.0).reshape(3, 2), [0, 1, 2])
     model.coef_ = np.array([[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
@@ -111,11 +143,28 @@ def test_most_confident_direction_errors(iris_model, iris_xy):
     assert grids.most_confident_direction(model, 2) == pytest.approx([1.0, 0.0])
 
 
-def test_probability_along_ray_errors(iris_model):
-    with pytest.raises(ValueError, match="zero vector"):
-        grids.probability_along_ray(iris_model, [1, 1], [0, 0], [1])
-    with pytest.raises(ValueError, match="3 features but 2"):
-        grids.probability_along_ray(iris_model, [1, 1, 1], [0, 1], [1])
+def test_most_confident_direction_needs_a_fitted_model():
+    with pytest.raises(NotFittedError, match=NOT_FITTED):
+        grids.most_confident_direction(LogisticRegression(), "setosa")
+
+
+@pytest.mark.parametrize(
+    "origin, direction, message",
+    [
+        ([1, 1], [0, 0], "zero vector"),
+        ([1, 1, 1], [0, 1], "3 features but 2"),
+        ([np.nan, 1], [0, 1], "origin contains 1 NaN"),
+    ],
+    ids=["zero direction", "wrong number of features", "NaN origin"],
+)
+def test_probability_along_ray_errors(iris_model, origin, direction, message):
+    with pytest.raises(ValueError, match=message):
+        grids.probability_along_ray(iris_model, origin, direction, [1])
+
+
+def test_probability_along_ray_needs_a_fitted_model():
+    with pytest.raises(NotFittedError, match=NOT_FITTED):
+        grids.probability_along_ray(LogisticRegression(), [1, 1], [0, 1], [1])
 
 
 def test_distance_to_data_is_the_nearest_neighbour_distance(iris_xy):
@@ -123,8 +172,17 @@ def test_distance_to_data_is_the_nearest_neighbour_distance(iris_xy):
     points = np.array([[0.1, 5.0], [10.0, 10.0]])
     expected = np.min(np.linalg.norm(X[None, :, :] - points[:, None, :], axis=2), axis=1)
     np.testing.assert_allclose(grids.distance_to_data(points, X), expected)
-    with pytest.raises(ValueError, match="NaN"):
-        grids.distance_to_data([[np.nan, 1.0]], X)
+
+
+@pytest.mark.parametrize(
+    "points, message",
+    [([[np.nan, 1.0]], "points contains 1 NaN"), ([[1.0, 1.0, 1.0]], "3 features but 2")],
+    ids=["NaN", "wrong number of features"],
+)
+def test_distance_to_data_errors(iris_xy, points, message):
+    X, _ = iris_xy
+    with pytest.raises(ValueError, match=message):
+        grids.distance_to_data(points, X)
 
 
 def test_ranges_around_hold_every_point_with_padding():
@@ -136,8 +194,12 @@ def test_ranges_around_hold_every_point_with_padding():
     assert x_low < 0.0 < x_high
 
 
-def test_ranges_around_errors():
-    with pytest.raises(ValueError, match="points has 3 features but 2 are expected"):
-        grids.ranges_around(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match="padding must be a non-negative"):
-        grids.ranges_around(np.zeros((2, 2)), padding=-0.1)
+@pytest.mark.parametrize(
+    "points, padding, message",
+    [(np.zeros((2, 3)), 0.1, "points has 3 features but 2 are expected"),
+     (np.zeros((2, 2)), -0.1, "padding must be a non-negative")],
+    ids=["wrong number of features", "negative padding"],
+)
+def test_ranges_around_errors(points, padding, message):
+    with pytest.raises(ValueError, match=message):
+        grids.ranges_around(points, padding=padding)

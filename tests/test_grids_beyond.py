@@ -38,18 +38,25 @@ def test_accepts_a_callable():
     assert table["grid points"].iloc[0] == 24  # the 5 x 5 grid has spacing 1: all but the origin
 
 
-def test_errors(iris_model, iris_xy):
+@pytest.mark.parametrize(
+    "data, distances, message",
+    [
+        (None, [100], "no grid point"),
+        (None, [-1], "non-negative"),
+        (None, [np.nan], "non-negative"),
+        (np.zeros((3, 4)), [1], "2 are expected"),
+        (np.array([[np.nan, 1.0]]), [1], "NaN"),
+    ],
+    ids=["too far for the grid", "negative distance", "NaN distance", "wrong number of features",
+         "NaN in the data"],
+)
+def test_errors(iris_model, iris_xy, data, distances, message):
+    X = iris_xy[0] if data is None else data
+    with pytest.raises(ValueError, match=message):
+        grids.max_probability_beyond(iris_model, X, distances, ((0, 7), (0, 3)), resolution=10)
+
+
+def test_needs_a_fitted_model(iris_xy):
     X, _ = iris_xy
-    ranges = ((0, 7), (0, 3))
-    with pytest.raises(ValueError, match="no grid point"):
-        grids.max_probability_beyond(iris_model, X, [100], ranges, resolution=10)
-    with pytest.raises(ValueError, match="non-negative"):
-        grids.max_probability_beyond(iris_model, X, [-1], ranges, resolution=10)
-    with pytest.raises(ValueError, match="non-negative"):
-        grids.max_probability_beyond(iris_model, X, [np.nan], ranges, resolution=10)
-    with pytest.raises(ValueError, match="2 are expected"):
-        grids.max_probability_beyond(iris_model, np.zeros((3, 4)), [1], ranges)
-    with pytest.raises(ValueError, match="NaN"):
-        grids.max_probability_beyond(iris_model, np.array([[np.nan, 1.0]]), [1], ranges)
-    with pytest.raises(NotFittedError):
-        grids.max_probability_beyond(LogisticRegression(), X, [1], ranges, resolution=10)
+    with pytest.raises(NotFittedError, match=r"not fitted yet: call model\.fit"):
+        grids.max_probability_beyond(LogisticRegression(), X, [1], ((0, 7), (0, 3)), resolution=10)

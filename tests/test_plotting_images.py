@@ -34,3 +34,15 @@ def test_draws_on_given_axes():
 def test_bad_images_are_named(original, perturbed, message):
     with pytest.raises(ValueError, match=message):
         plot_perturbed_digit(original, perturbed)
+
+
+
+def test_wrong_number_of_titles_is_named():
+    with pytest.raises(ValueError, match="titles must hold 3 strings, one per panel; got 2"):
+        plot_perturbed_digit(np.zeros(49), np.ones(49), titles=("a", "b"))
+
+
+def test_wrong_number_of_axes_is_named():
+    _, two = plt.subplots(1, 2)
+    with pytest.raises(ValueError, match="axes must hold 3 Axes, one per panel; got 2"):
+        plot_perturbed_digit(np.zeros(49), np.ones(49), axes=two)

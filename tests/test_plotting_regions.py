@@ -58,18 +58,58 @@ def test_plot_observations_colours_each_class_and_circles_the_misclassified(iris
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("a", "b")
 
 
-def test_plot_observations_errors(iris_xy):
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (lambda X, y: (np.ones((150, 3)), y, {}), r"shape \(n_samples, 2\)"),
+        (lambda X, y: (np.full((150, 2), np.nan), y, {}), "NaN"),
+        (lambda X, y: (X, y, {"classes": ["setosa", "versicolor"]}), "not among the classes"),
+        (lambda X, y: (X, y, {"misclassified": [True, False]}), "boolean mask"),
+        (lambda X, y: (X, y[:3], {}), "150 rows but y has 3"),
+    ],
+    ids=["three features", "NaN", "unknown class", "short mask", "short y"],
+)
+def test_plot_observations_errors(iris_xy, arguments, message):
+    X, y, kwargs = arguments(*iris_xy)
+    with pytest.raises(ValueError, match=message):
+        plot_observations(X, y, **kwargs)
+
+
+#: The figures that draw a ProbabilityGrid with observations on top.
+GRID_FIGURES = {
+    "plot_decision_regions": plot_decision_regions,
+    "plot_uncertainty_region": plot_uncertainty_region,
+    "plot_probability_contours": lambda grid, X, y: plot_probability_contours(grid, X=X, y=y),
+    "plot_probability_map": plot_probability_map,
+}
+
+
+@pytest.mark.parametrize("figure", GRID_FIGURES.values(), ids=GRID_FIGURES.keys())
+def test_grid_figures_refuse_observations_of_the_wrong_shape(figure, grid, iris_xy):
+    _, y = iris_xy
+    with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 2\)"):
+        figure(grid, np.ones((150, 3)), y)
+
+
+@pytest.mark.parametrize("figure", GRID_FIGURES.values(), ids=GRID_FIGURES.keys())
+def test_grid_figures_refuse_nan_observations(figure, grid, iris_xy):
+    _, y = iris_xy
+    with pytest.raises(ValueError, match="X contains NaN"):
+        figure(grid, np.full((150, 2), np.nan), y)
+
+
+@pytest.mark.parametrize("figure", GRID_FIGURES.values(), ids=GRID_FIGURES.keys())
+def test_grid_figures_refuse_an_unknown_class(figure, grid, iris_xy):
     X, y = iris_xy
-    with pytest.raises(ValueError, match=r"shape \(n_samples, 2\)"):
-        plot_observations(np.ones((150, 3)), y)
-    with pytest.raises(ValueError, match="NaN"):
-        plot_observations(np.full((150, 2), np.nan), y)
-    with pytest.raises(ValueError, match="not among the classes"):
-        plot_observations(X, y, classes=["setosa", "versicolor"])
-    with pytest.raises(ValueError, match="boolean mask"):
-        plot_observations(X, y, misclassified=[True, False])
-    with pytest.raises(ValueError, match="150 rows but y has 3"):
-        plot_observations(X, y[:3])
+    with pytest.raises(ValueError, match=r"labels \['rose'\] that are not among the classes"):
+        figure(grid, X, np.where(y == "setosa", "rose", y))
+
+
+@pytest.mark.parametrize("figure", GRID_FIGURES.values(), ids=GRID_FIGURES.keys())
+def test_grid_figures_refuse_observations_without_labels(figure, grid, iris_xy):
+    X, _ = iris_xy
+    with pytest.raises(ValueError, match="X was given without its labels y"):
+        figure(grid, X, None)
 
 
 def test_plot_decision_regions_fills_one_level_per_class(grid, iris_xy):
@@ -98,6 +138,9 @@ def test_plot_uncertainty_region_shades_bands_above_one_third(grid, iris_model):
     (star,) = ax.lines
     np.testing.assert_allclose(star.get_xydata()[0], point)
     assert len(fig.axes) == 2  # the plot and its colour bar
+
+
+def test_plot_uncertainty_region_refuses_levels_below_the_floor(grid):
     with pytest.raises(ValueError, match="levels must increase"):
         plot_uncertainty_region(grid, levels=(0.3, 0.5))
 
@@ -109,6 +152,9 @@ def test_plot_probability_contours_draws_one_line_per_class(grid):
     assert len(contours) == 3
     assert all(list(c.levels) == [0.5] for c in contours)
     assert [to_hex(c.get_edgecolor()[0]) for c in contours] == class_colors(3)
+
+
+def test_plot_probability_contours_refuses_a_level_outside_0_1(grid):
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         plot_probability_contours(grid, level=1.0)
 
@@ -130,8 +176,20 @@ def test_plot_points_marks_and_labels_each_point():
     plot_points([[0.1, 5], [10, 10]], labels=["a", "b"], ax=ax)
     assert len(ax.collections[0].get_offsets()) == 2
     assert [t.get_text() for t in ax.texts] == ["a", "b"]
-    with pytest.raises(ValueError, match="labels has 1 entries but there are 2 points"):
-        plot_points([[0.1, 5], [10, 10]], labels=["a"], ax=ax)
+
+
+@pytest.mark.parametrize(
+    "points, labels, message",
+    [
+        ([[0.1, 5], [10, 10]], ["a"], "labels has 1 entries but there are 2 points"),
+        ([[0.1, 5, 1]], None, r"points must have shape \(n_samples, 2\)"),
+        ([[np.nan, 5]], None, "points contains NaN"),
+    ],
+    ids=["too few labels", "three coordinates", "NaN"],
+)
+def test_plot_points_errors(points, labels, message):
+    with pytest.raises(ValueError, match=message):
+        plot_points(points, labels=labels)
 
 
 def test_plot_perturbations_draws_an_arrow_per_row():
@@ -139,8 +197,20 @@ def test_plot_perturbations_draws_an_arrow_per_row():
     plot_perturbations(np.zeros((3, 2)), np.ones((3, 2)), ax=ax)
     (arrows,) = ax.collections
     np.testing.assert_array_equal(arrows.U, [1, 1, 1])
-    with pytest.raises(ValueError, match="must match"):
-        plot_perturbations(np.zeros((3, 2)), np.ones((2, 2)), ax=ax)
+
+
+@pytest.mark.parametrize(
+    "X, delta, message",
+    [
+        (np.zeros((3, 2)), np.ones((2, 2)), "must match"),
+        (np.zeros((3, 3)), np.ones((3, 3)), r"X must have shape \(n_samples, 2\)"),
+        (np.zeros((3, 2)), np.full((3, 2), np.nan), "delta contains NaN"),
+    ],
+    ids=["fewer changes than points", "three coordinates", "NaN change"],
+)
+def test_plot_perturbations_errors(X, delta, message):
+    with pytest.raises(ValueError, match=message):
+        plot_perturbations(X, delta)
 
 
 def test_plot_doubt_along_rays_one_log_line_per_class(iris_model, iris_xy):
@@ -153,8 +223,13 @@ def test_plot_doubt_along_rays_one_log_line_per_class(iris_model, iris_xy):
     assert [to_hex(line.get_color()) for line in ax.lines] == class_colors(3)
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), table["other classes"][:3])
     assert ax.get_yscale() == "log"
-    with pytest.raises(ValueError, match="fools_along_rays"):
-        plot_doubt_along_rays(table.drop(columns="other classes"), ax=ax)
+
+
+def test_plot_doubt_along_rays_names_the_table_it_needs(iris_model, iris_xy):
+    X, y = iris_xy
+    table = attacks.fools_along_rays(iris_model, X, y, [0, 1])
+    with pytest.raises(ValueError, match=r"lacks the columns \['other classes'\].*fools_along_rays"):
+        plot_doubt_along_rays(table.drop(columns="other classes"))
 
 
 @pytest.mark.parametrize("figure", [plot_decision_regions, plot_probability_map])
@@ -184,10 +259,15 @@ def test_region_figures_without_overlays_add_none(figure, grid):
 
 
 @pytest.mark.parametrize("figure", [plot_decision_regions, plot_probability_map])
-def test_region_figure_overlay_errors_name_the_fix(figure, grid):
-    with pytest.raises(ValueError, match="point_labels were given without points"):
-        figure(grid, point_labels=["a"])
-    with pytest.raises(ValueError, match=r"perturbations must be a pair \(X_from, delta\)"):
-        figure(grid, perturbations=np.zeros((3, 2)))
-    with pytest.raises(ValueError, match="bounds must satisfy low < high"):
-        figure(grid, bounds=(1.0, -1.0))
+@pytest.mark.parametrize(
+    "overlay, message",
+    [
+        ({"point_labels": ["a"]}, "point_labels were given without points"),
+        ({"perturbations": np.zeros((3, 2))}, r"perturbations must be a pair \(X_from, delta\)"),
+        ({"bounds": (1.0, -1.0)}, "bounds must satisfy low < high"),
+    ],
+    ids=["labels without points", "perturbations not a pair", "reversed bounds"],
+)
+def test_region_figure_overlay_errors_name_the_fix(figure, grid, overlay, message):
+    with pytest.raises(ValueError, match=message):
+        figure(grid, **overlay)

@@ -46,6 +46,10 @@ def _scatter_classes(
     ax: Axes, X: np.ndarray, y: Any, classes: Sequence[Any], **kwargs: Any
 ) -> None:
     """One scatter per class, coloured by the class's position in ``classes``."""
+    if y is None:
+        raise ValueError(
+            "X was given without its labels y; pass y as well (or neither, to draw no observations)."
+        )
     y = np.asarray(y)
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels; they must match.")

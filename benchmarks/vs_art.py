@@ -251,22 +251,97 @@ def machine_info(load: tuple[float, float, float]) -> list[str]:
     ]
 
 
+def size_ratio(ours: Row, theirs: Row) -> tuple[float, int]:
+    """Median L2 of ``ours`` / that of ``theirs`` over the digits both fool, and their count."""
+    both = ours.fooled & theirs.fooled
+    if not both.any():
+        return np.nan, 0
+    return float(np.median(ours.l2[both]) / np.median(theirs.l2[both])), int(both.sum())
+
+
+def times_faster(ours: Row, theirs: Row) -> tuple[float, float]:
+    """How many times faster ``ours`` is than ``theirs``: by median and by minimum time."""
+    return (theirs.median_seconds / ours.median_seconds, theirs.min_seconds / ours.min_seconds)
+
+
 def compare(ours: Row, theirs: Row) -> str:
     """One goal line: success rate, median L2 over the digits both fool, median time."""
-    both = ours.fooled & theirs.fooled
-    if both.any():
-        ratio = float(np.median(ours.l2[both]) / np.median(theirs.l2[both]))
-        size = (f"size {'met' if ratio <= 1.01 else 'NOT met'} (median L2 ratio {ratio:.3f} "
-                f"over the {both.sum()} digits both fool)")
-    else:
-        size = "size not comparable (no digit fooled by both)"
-    faster = ours.median_seconds < theirs.median_seconds
-    speed = (f"{theirs.median_seconds / ours.median_seconds:.1f}x faster" if faster
-             else f"{ours.median_seconds / theirs.median_seconds:.1f}x slower")
+    ratio, n_both = size_ratio(ours, theirs)
+    size = (f"size {'met' if ratio <= 1.01 else 'NOT met'} (median L2 ratio {ratio:.3f} "
+            f"over the {n_both} digits both fool)" if n_both
+            else "size not comparable (no digit fooled by both)")
+    by_median, by_min = times_faster(ours, theirs)
+    speed = (f"speed {'met' if by_median > 1 else 'NOT met'} ({times(by_median)}x as fast by "
+             f"median time, {times(by_min)}x by minimum)")
     success = ours.success >= theirs.success
     return (f"- {ours.model}, {ours.attack}, vs {theirs.implementation}: "
             f"success {'met' if success else 'NOT met'} ({ours.success:.1%} vs "
-            f"{theirs.success:.1%}); {size}; speed {'met' if faster else 'NOT met'} ({speed})")
+            f"{theirs.success:.1%}); {size}; {speed}")
+
+
+def pairs(rows: list[Row], implementation: str, attack: str) -> list[tuple[Row, Row]]:
+    """(helpers row, ``implementation`` row) for every model and attack starting with ``attack``."""
+    return [(ours, theirs) for ours in rows for theirs in rows
+            if ours.implementation == HELPERS and theirs.implementation == implementation
+            and ours.model == theirs.model and ours.attack == theirs.attack
+            and ours.attack.startswith(attack)]
+
+
+def times(value: float) -> str:
+    """A speed ratio: one decimal below 10, none above."""
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+def span(values: Sequence[float], digits: str = ".3f") -> str:
+    """``low-high`` of ``values`` (or the one value when they agree at that precision)."""
+    low, high = (f"{value:{digits}}" if digits else times(value)
+                 for value in (min(values), max(values)))
+    return low if low == high else f"{low}-{high}"
+
+
+def summary(rows: list[Row]) -> list[str]:
+    """Where the helpers win or lose against ART, and why, with this run's numbers."""
+    stock = pairs(rows, ART_STOCK, "DeepFool")
+    logits = pairs(rows, ART_LOGITS, "DeepFool")
+    one_step = pairs(rows, ART_LOGITS_ONE_STEP, "DeepFool")
+    fgsm = pairs(rows, ART_STOCK, "FGSM")
+    stock_size = [size_ratio(*pair)[0] for pair in stock]
+    logit_size = [size_ratio(*pair)[0] for pair in logits]
+    same_as_logits = all(abs(ratio - 1) <= 0.01 for ratio in logit_size)
+    one_step_median = [times_faster(*pair)[0] for pair in one_step]
+    one_step_min = [times_faster(*pair)[1] for pair in one_step]
+    one_step_all = one_step_median + one_step_min
+    per_step = ("the helpers are faster per step" if min(one_step_all) > 1.25
+                else "ART is faster per step" if max(one_step_all) < 0.8
+                else "no consistent winner per step (ratios between 0.8 and 1.25, or on both "
+                     "sides of 1)")
+    lines = [
+        "Summary of this run:", "",
+        f"- DeepFool size: the helpers' median L2 is {span(stock_size)} x ART's with ART's stock "
+        f"wrappers, but {span(logit_size)} x ART's with the logit wrapper. "
+        + ("So the helpers' smaller DeepFool changes come from what ART's stock scikit-learn "
+           "wrappers predict (probabilities, one-hot labels), not from the algorithm: given the "
+           "logits, ART's DeepFool finds the same changes, at the exact floor (times 1 + "
+           "overshoot) like the helpers'." if same_as_logits else
+           "ART's DeepFool on logits still differs from the helpers': see the goal lines."),
+        f"- DeepFool time: with max_iter=50 the helpers are "
+        f"{span([times_faster(*pair)[0] for pair in stock], '')}x as fast as ART on the stock "
+        f"wrappers and {span([times_faster(*pair)[0] for pair in logits], '')}x as fast on "
+        f"the logit wrapper (median times), because they stop after one step while ART's loop "
+        f"runs all 50 iterations (see Steps and time below). With one step each (ART "
+        f"max_iter=1) the "
+        f"helpers are {span(one_step_median, '')}x as fast by median time and "
+        f"{span(one_step_min, '')}x by minimum time: {per_step}; ART's single step flips "
+        f"{span([theirs.success for _, theirs in one_step], '.1%')} of the digits, the helpers' "
+        f"{span([ours.success for ours, _ in one_step], '.1%')}.",
+        "- FGSM (stock wrappers only): success "
+        + ", ".join(f"{ours.success:.1%} vs {theirs.success:.1%} ({ours.model})"
+                    for ours, theirs in fgsm)
+        + "; median L2 ratio over the digits both fool "
+        f"{span([size_ratio(*pair)[0] for pair in fgsm])}; the helpers "
+        f"{span([times_faster(*pair)[0] for pair in fgsm], '')}x as fast (median times).",
+    ]
+    return lines
 
 
 def goal_checks(rows: list[Row]) -> list[str]:
@@ -297,7 +372,7 @@ def to_markdown(rows: list[Row], command: str, header: list[str], notes: list[st
             f"{r.median_l2:.4f} | {r.median_linf:.4f} | {r.median_seconds:.4f} | "
             f"{r.min_seconds:.4f} |"
         )
-    return "\n".join(lines + ["", *goal_checks(rows), "", *notes, ""])
+    return "\n".join(lines + ["", *goal_checks(rows), "", *summary(rows), "", *notes, ""])
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -326,11 +326,12 @@ def summary(rows: list[Row]) -> list[str]:
            "ART's DeepFool on logits still differs from the helpers': see the goal lines."),
         f"- DeepFool time: with max_iter=50 the helpers are "
         f"{span([times_faster(*pair)[0] for pair in stock], '')}x as fast as ART on the stock "
-        f"wrappers and {span([times_faster(*pair)[0] for pair in logits], '')}x as fast on "
-        f"the logit wrapper (median times), because they stop after one step while ART's loop "
-        f"runs all 50 iterations (see Steps and time below). With one step each (ART "
-        f"max_iter=1) the "
-        f"helpers are {span(one_step_median, '')}x as fast by median time and "
+        f"wrappers (whose class gradients ART computes sample by sample in Python loops) and "
+        f"{span([times_faster(*pair)[0] for pair in logits], '')}x as fast on the logit "
+        f"wrapper (median times). On the logit wrapper the reason is the number of steps: the "
+        f"helpers stop after one, ART's loop runs all 50 (see Steps and time below). With one "
+        f"step each (ART max_iter=1) the helpers are {span(one_step_median, '')}x as fast by "
+        f"median time and "
         f"{span(one_step_min, '')}x by minimum time: {per_step}; ART's single step flips "
         f"{span([theirs.success for _, theirs in one_step], '.1%')} of the digits, the helpers' "
         f"{span([ours.success for ours, _ in one_step], '.1%')}.",

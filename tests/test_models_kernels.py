@@ -11,7 +11,7 @@ from helpers import density, models
 @pytest.mark.parametrize(
     "make", [models.iris_linear_svm, models.iris_rbf_svm, models.hidden_rbf_svm]
 )
-def test_svms_are_calibrated_like_the_deprecated_probability_option(make):
+def test_svms_use_the_recommended_replacement_of_probability_true(make):
     model = make()
     assert isinstance(model, CalibratedClassifierCV)
     assert model.ensemble is False and model.method == "sigmoid" and model.cv == 5

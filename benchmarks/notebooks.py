@@ -2,7 +2,8 @@
 
 Usage (from the repository root, in the project's environment)::
 
-    python benchmarks/notebooks.py            # every notebooks/*.ipynb
+    make benchmark                            # every notebooks/*.ipynb, one BLAS thread
+    python benchmarks/notebooks.py            # the same, with this shell's BLAS threads
     python benchmarks/notebooks.py notebooks/03-*.ipynb
 
 Each notebook runs in a fresh kernel, one after the other, exactly as nbval and ``make run``
@@ -58,6 +59,9 @@ def measure(notebook: Path) -> dict[str, float]:
 
 def main(paths: list[str]) -> None:
     notebooks = [Path(p).resolve() for p in paths] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    threads = ", ".join(f"{name}={os.environ.get(name, 'unset')}"
+                        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"))
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     rows = []
     for notebook in notebooks:
         result = measure(notebook)
@@ -79,6 +83,8 @@ def main(paths: list[str]) -> None:
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}. Each notebook in a fresh kernel, one after another; "
         "time includes starting the kernel. The machine is shared, so times vary by ± 20 % between runs.",
+        f"BLAS threads: {threads} (`make benchmark` sets one thread, like every make target). "
+        f"Load average when the run started (1, 5, 15 min): {load}.",
         "",
         "| notebook | execution (s) | peak memory (MB) |",
         "|---|---:|---:|",

@@ -374,14 +374,16 @@ def _check_norm(norm: Any) -> float:
     return NORMS[key]
 
 
-def _check_clip(clip: Any, X: np.ndarray | None = None) -> tuple[float, float] | None:
+def _check_clip(
+    clip: Any, X: np.ndarray | None = None, name: str = "X"
+) -> tuple[float, float] | None:
     if clip is None:
         return None
     low, high = check_range(clip, "clip")
     if X is not None and (X.min() < low or X.max() > high):
         raise ValueError(
-            f"X has values in [{X.min():.3g}, {X.max():.3g}], outside clip=({low:g}, {high:g}); "
-            "rescale X into the pixel range or pass clip=None."
+            f"{name} has values in [{X.min():.3g}, {X.max():.3g}], outside clip=({low:g}, "
+            f"{high:g}); rescale {name} into the pixel range or pass clip=None."
         )
     return low, high
 
@@ -714,7 +716,7 @@ def one_pixel_attack(
     maxiter: int = 30,
     seed: int = 0,
 ) -> OnePixelResult:
-    """Change ``n_pixels`` pixels of one image to flip its prediction (Su et al., 2019).
+    """Change ``n_pixels`` pixels of one image to flip its prediction (Su, Vargas and Sakurai, 2017).
 
     A differential evolution (:func:`scipy.optimize.differential_evolution`) searches over which
     pixels to change (integers) and their new values (inside ``clip``), minimising the margin
@@ -776,7 +778,11 @@ def one_pixel_attack(
             images[rows, np.rint(params[2 * p]).astype(int)] = params[2 * p + 1]
         return images
 
+    n_scored = 0  # images scored; scipy's nfev counts calls, and each call scores a generation
+
     def margin(params: np.ndarray) -> np.ndarray:
+        nonlocal n_scored
+        n_scored += params.shape[1]
         proba = model.predict_proba(candidates(params))
         return proba[:, true] - np.delete(proba, true, axis=1).max(axis=1)
 
@@ -805,7 +811,7 @@ def one_pixel_attack(
         probability=float(proba[true]),
         predicted=predicted,
         fooled=bool(predicted != y),
-        n_evaluations=int(search.nfev),
+        n_evaluations=n_scored,
     )
 
 
@@ -934,7 +940,7 @@ def fool_image(
             raise ValueError(f"start must be 'blank', 'noise' or an image; got {start!r}.")
     else:
         x0 = check_features(start, n_features=n_features, name="start", allow_1d=True)[0]
-        _check_clip(clip, x0[np.newaxis])
+        _check_clip(clip, x0[np.newaxis], name="start")
     goal = -np.log(confidence)
 
     def loss_and_gradient(z: np.ndarray) -> tuple[float, np.ndarray]:
@@ -1208,6 +1214,11 @@ def deepfool_vs_fgsm(
     """
     X = check_features(X)
     y = np.asarray(y)
+    for value in eps_grid:  # check every input before the long searches
+        _check_eps(value)
+    for model in models.values():
+        _prepare(model, X, clip)
+        gradients.class_indices(model, y, len(X))
     frames = []
     for name, model in models.items():
         rows = np.flatnonzero(model.predict(X) == y)

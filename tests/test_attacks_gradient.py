@@ -353,3 +353,103 @@ def test_evolved_fool_image_checks_its_settings(logistic):
         attacks.evolve_fool_image(logistic, 0, generations=0)
     with pytest.raises(NotFittedError):
         attacks.evolve_fool_image(LogisticRegression(), 0)
+
+
+# --- Bad input: every measurement names the problem and the fix ------------------------------
+
+
+def _unfitted():
+    return LogisticRegression()
+
+
+ERROR_CASES = {
+    "one_pixel_attack, unfitted": (
+        lambda lr, X, y: attacks.one_pixel_attack(_unfitted(), X[0], y[0]),
+        NotFittedError, "not fitted yet: call model.fit"),
+    "one_pixel_attack, wrong number of pixels": (
+        lambda lr, X, y: attacks.one_pixel_attack(lr, X[0, 1:], y[0]),
+        ValueError, "x has 63 features but 64 are expected"),
+    "one_pixel_attack, image outside clip": (
+        lambda lr, X, y: attacks.one_pixel_attack(lr, X[0] * 16, y[0]),
+        ValueError, "outside clip"),
+    "one_pixel_attack, popsize 0": (
+        lambda lr, X, y: attacks.one_pixel_attack(lr, X[0], y[0], popsize=0),
+        ValueError, "popsize must be a whole number >= 1"),
+    "one_pixel_attack, maxiter 0": (
+        lambda lr, X, y: attacks.one_pixel_attack(lr, X[0], y[0], maxiter=0),
+        ValueError, "maxiter must be a whole number >= 1"),
+    "one_pixel_attack, n_pixels 0": (
+        lambda lr, X, y: attacks.one_pixel_attack(lr, X[0], y[0], n_pixels=0),
+        ValueError, "n_pixels must be a whole number >= 1"),
+    "one_pixel_flips_linear, unfitted": (
+        lambda lr, X, y: attacks.one_pixel_flips_linear(_unfitted(), X),
+        NotFittedError, "not fitted yet: call model.fit"),
+    "one_pixel_flips_linear, wrong number of pixels": (
+        lambda lr, X, y: attacks.one_pixel_flips_linear(lr, X[:, 1:]),
+        ValueError, "63 features but 64 are expected"),
+    "smallest_fgsm, negative eps": (
+        lambda lr, X, y: attacks.smallest_fgsm(lr, X, y, [0.0, -0.1]),
+        ValueError, "eps must be a finite number >= 0"),
+    "smallest_fgsm, unfitted": (
+        lambda lr, X, y: attacks.smallest_fgsm(_unfitted(), X, y, [0.1]),
+        NotFittedError, "not fitted yet: call model.fit"),
+    "smallest_fgsm, wrong number of pixels": (
+        lambda lr, X, y: attacks.smallest_fgsm(lr, X[:, 1:], y, [0.1]),
+        ValueError, "63 features but 64 are expected"),
+    "smallest_fgsm, one label short": (
+        lambda lr, X, y: attacks.smallest_fgsm(lr, X, y[:-1], [0.1]),
+        ValueError, "one label per row of X"),
+    "accuracy_under_attack, negative eps": (
+        lambda lr, X, y: attacks.accuracy_under_attack({"lr": lr}, X, y, [-0.1]),
+        ValueError, "eps must be a finite number >= 0"),
+    "accuracy_under_attack, unfitted": (
+        lambda lr, X, y: attacks.accuracy_under_attack({"lr": _unfitted()}, X, y, [0.1]),
+        NotFittedError, "not fitted yet: call model.fit"),
+    "accuracy_under_attack, one label short": (
+        lambda lr, X, y: attacks.accuracy_under_attack({"lr": lr}, X, y[:-1], [0.1]),
+        ValueError, "one label per row of X"),
+    "accuracy_under_attack, no PGD steps": (
+        lambda lr, X, y: attacks.accuracy_under_attack({"lr": lr}, X, y, [0.1], n_steps=0),
+        ValueError, "n_steps must be a whole number >= 1"),
+    "deepfool_vs_fgsm, negative eps": (
+        lambda lr, X, y: attacks.deepfool_vs_fgsm({"lr": lr}, X, y, [-0.1]),
+        ValueError, "eps must be a finite number >= 0"),
+    "deepfool_vs_fgsm, unfitted": (
+        lambda lr, X, y: attacks.deepfool_vs_fgsm({"lr": _unfitted()}, X, y, [0.1]),
+        NotFittedError, "not fitted yet: call model.fit"),
+    "deepfool_vs_fgsm, wrong number of pixels": (
+        lambda lr, X, y: attacks.deepfool_vs_fgsm({"lr": lr}, X[:, 1:], y, [0.1]),
+        ValueError, "63 features but 64 are expected"),
+    "deepfool_vs_fgsm, one label short": (
+        lambda lr, X, y: attacks.deepfool_vs_fgsm({"lr": lr}, X, y[:-1], [0.1]),
+        ValueError, "one label per row of X"),
+    "fool_image, start of the wrong size": (
+        lambda lr, X, y: attacks.fool_image(lr, 0, start=np.zeros(10)),
+        ValueError, "start has 10 features but 64 are expected"),
+    "fool_image, start outside clip": (
+        lambda lr, X, y: attacks.fool_image(lr, 0, start=np.full(64, 2.0)),
+        ValueError, "start has values in .*outside clip"),
+    "evolve_fool_image, unfitted": (
+        lambda lr, X, y: attacks.evolve_fool_image(_unfitted(), 0),
+        NotFittedError, "not fitted yet: call model.fit"),
+}
+
+
+@pytest.mark.parametrize("case", list(ERROR_CASES))
+def test_bad_input_is_named(case, logistic, digits):
+    call, error, message = ERROR_CASES[case]
+    _, _, X, y = digits
+    with pytest.raises(error, match=message):
+        call(logistic, X, y)
+
+
+def test_one_pixel_attack_counts_the_images_it_scored(logistic, digits):
+    _, _, X, y = digits
+    results = [attacks.one_pixel_attack(logistic, X[i], y[i], popsize=5, maxiter=4)
+               for i in range(6)]
+    per_generation = 5 * 2  # popsize candidates for each of the two unknowns
+    assert not all(r.fooled for r in results)
+    for result in results:
+        assert result.n_evaluations % per_generation == 0
+        if not result.fooled:  # the search ran to the end: the first generation and 4 more
+            assert result.n_evaluations == (4 + 1) * per_generation

@@ -1,5 +1,6 @@
-"""The two pin files agree, and Binder installs the helpers package."""
+"""The pin files agree, Binder installs the helpers package, and the README shows a real figure."""
 
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -45,3 +46,33 @@ def test_binder_post_build_installs_the_helpers_package():
     post_build = ROOT / "postBuild"
     assert os.access(post_build, os.X_OK), "postBuild must be executable for repo2docker"
     assert "pip install --no-deps -e ." in post_build.read_text()
+
+
+def test_constraints_fix_every_requirement_at_its_pin():
+    requirements = _pins(ROOT / "requirements.txt")
+    constraints = _pins(ROOT / "constraints.txt")
+    assert len(constraints) > len(requirements)  # the whole environment, not just what we name
+    different = {name: (pin, constraints.get(name)) for name, pin in requirements.items()
+                 if constraints.get(name) != pin}
+    assert not different, f"requirements.txt and constraints.txt disagree: {different}"
+
+
+def test_the_site_is_built_with_jupyter_book_1():
+    # Jupyter Book 2.x downloads its theme at build time: the offline site needs 1.x.
+    assert _pins(ROOT / "requirements.txt")["jupyter-book"].startswith("1.")
+
+
+def test_the_readme_picture_is_the_figure_notebook_02_stored():
+    spec = importlib.util.spec_from_file_location("readme_figure", ROOT / "scripts" / "readme_figure.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert (ROOT / "docs" / "fools.png").read_bytes() == script.readme_figure(), (
+        "docs/fools.png is not notebook 02's stored figure: run `python scripts/readme_figure.py`"
+    )
+
+
+def test_the_benchmark_results_cover_exactly_the_notebooks():
+    measured = re.findall(r"^\| (\S+\.ipynb) \|", (ROOT / "benchmarks" / "results" / "notebooks.md")
+                          .read_text(), flags=re.MULTILINE)
+    present = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
+    assert sorted(measured) == present, "re-run `make benchmark` after adding or renaming a notebook"

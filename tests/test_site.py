@@ -2,8 +2,8 @@
 
 The site is built once from scratch (``site/build.py``, what ``make site`` runs: warnings are
 errors), served from ``_build/html`` on 127.0.0.1 and visited with Playwright driving Debian's
-``/usr/bin/chromium`` (never a browser download); one page is also opened from disk, as a reader
-does. Every request that would leave the machine is reported (and cannot succeed: the browser
+``chromium`` (set ``$CHROMIUM`` to use another Chromium; never a browser download); one page is
+also opened from disk, as a reader does. Every request that would leave the machine is reported (and cannot succeed: the browser
 resolves no host name but 127.0.0.1), so the checks also show that the site works offline,
 equations included. A full-page screenshot of every page is saved in
 ``benchmarks/screenshots/site/`` (emptied first) for a person to look at.
@@ -11,6 +11,7 @@ equations included. A full-page screenshot of every page is saved in
 
 import functools
 import http.server
+import os
 import re
 import shutil
 import subprocess
@@ -28,7 +29,8 @@ import pytest
 REPOSITORY = Path(__file__).resolve().parents[1]
 HTML = REPOSITORY / "_build" / "html"
 SCREENSHOTS = REPOSITORY / "benchmarks" / "screenshots" / "site"
-CHROMIUM = Path("/usr/bin/chromium")
+#: The browser: $CHROMIUM if set, else the first ``chromium`` on the PATH (Debian's package).
+CHROMIUM = Path(os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium")
 HOST = "127.0.0.1"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -150,8 +152,9 @@ def browser_context():
     """
     if not CHROMIUM.exists():
         pytest.fail(
-            f"{CHROMIUM} not found: the site test needs Debian's chromium. Install it with "
-            "`apt-get install -y chromium` (as root; .ci/run does this), never `playwright install`."
+            f"{CHROMIUM} not found: the site test needs a Chromium browser. Install Debian's with "
+            "`apt-get install -y chromium` (as root; .ci/run does this) or set CHROMIUM to the "
+            "path of another Chromium; never `playwright install`."
         )
     from playwright.sync_api import sync_playwright
 

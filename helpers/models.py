@@ -101,18 +101,21 @@ def mnist_logistic_regression() -> LogisticRegression:
 
 
 def _calibrated(estimator: BaseEstimator) -> CalibratedClassifierCV:
-    """Platt-scaled probabilities for a classifier, fitted the way ``SVC(probability=True)`` was."""
+    """Platt-scaled probabilities: what scikit-learn 1.9 recommends over ``probability=True``."""
     return CalibratedClassifierCV(estimator, method="sigmoid", cv=5, ensemble=False)
 
 
 def iris_linear_svm() -> CalibratedClassifierCV:
-    """Linear-kernel SVM with calibrated probabilities, as the post's ``probability=True`` SVC.
+    """Linear-kernel SVM with calibrated probabilities, replacing the post's ``probability=True``.
 
     ``SVC(probability=True)`` is deprecated in scikit-learn 1.9 (removed in 1.11); its docstring
-    recommends ``CalibratedClassifierCV(SVC(), ensemble=False)`` instead, which is what
-    ``probability=True`` did internally: the SVC is fitted on all the data, and a sigmoid (Platt
-    scaling, one per class, renormalised to sum to 1) is fitted on its 5-fold cross-validated
-    decision values. The folds are stratified and unshuffled, so no seed is needed.
+    recommends ``CalibratedClassifierCV(SVC(), ensemble=False)`` instead. That replacement is
+    similar but not the same computation. Both fit the SVC on all the data and Platt sigmoids on
+    5-fold cross-validated decision values. But libsvm's ``probability=True`` fits one sigmoid per
+    *pair* of classes and combines the pairwise probabilities by pairwise coupling (Wu, Lin and
+    Weng, 2004). The calibrated classifier fits one sigmoid per class, one-vs-rest, on the SVC's
+    per-class decision values, and normalises the results to sum to 1. The folds are stratified
+    and unshuffled, so no seed is needed.
 
     Returns
     -------

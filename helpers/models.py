@@ -10,6 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from helpers._validation import check_fitted
 from helpers.density import ClassConditionalDensity
 
 #: Hidden layers of the post's networks: the last one has 2 units, so it can be drawn.
@@ -120,10 +121,46 @@ def iris_linear_svm() -> CalibratedClassifierCV:
     Returns
     -------
     CalibratedClassifierCV
-        Unfitted. After fitting, ``calibrated_classifiers_[0].estimator`` is the SVC fitted on
-        all the data.
+        Unfitted. After fitting, :func:`fitted_svm` returns the SVC fitted on all the data.
     """
     return _calibrated(SVC(kernel="linear"))
+
+
+def fitted_svm(calibrated: CalibratedClassifierCV) -> SVC:
+    """The SVC inside a fitted :func:`iris_linear_svm` or :func:`iris_rbf_svm`.
+
+    With ``ensemble=False`` the calibrated classifier holds one SVC, fitted on all the data; its
+    ``predict`` and ``decision_function`` are the SVM's own, before any calibration.
+
+    Parameters
+    ----------
+    calibrated : CalibratedClassifierCV
+        Fitted, wrapping an ``SVC`` with ``ensemble=False``.
+
+    Returns
+    -------
+    SVC
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If ``calibrated`` is not fitted.
+    TypeError
+        If it is not a calibrated SVC fitted on all the data (``ensemble=False``).
+    """
+    wraps_svc = isinstance(getattr(calibrated, "estimator", None), SVC)
+    if not (isinstance(calibrated, CalibratedClassifierCV) and wraps_svc):
+        raise TypeError(
+            f"expected a CalibratedClassifierCV around an SVC (iris_linear_svm or iris_rbf_svm); "
+            f"got {type(calibrated).__name__}."
+        )
+    if calibrated.ensemble is not False:
+        raise TypeError(
+            "this calibrated SVC holds one SVC per cross-validation fold (ensemble=True), not one "
+            "SVC fitted on all the data; build it with iris_linear_svm or iris_rbf_svm."
+        )
+    check_fitted(calibrated)
+    return calibrated.calibrated_classifiers_[0].estimator
 
 
 def iris_rbf_svm(gamma: float | str = "auto") -> CalibratedClassifierCV:

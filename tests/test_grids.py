@@ -203,3 +203,20 @@ def test_ranges_around_hold_every_point_with_padding():
 def test_ranges_around_errors(points, padding, message):
     with pytest.raises(ValueError, match=message):
         grids.ranges_around(points, padding=padding)
+
+
+def test_grid_points_are_the_probability_grids_points(iris_model):
+    points = grids.grid_points((0, 7), (-1, 3), resolution=7)
+    assert points.shape == (49, 2)
+    grid = grids.probability_grid(iris_model, (0, 7), (-1, 3), resolution=7)
+    np.testing.assert_array_equal(points, grid.points)
+
+
+@pytest.mark.parametrize(
+    "x_range, resolution, message",
+    [((5, 1), 300, "Swap"), ((0, 1), 1, "resolution")],
+    ids=["reversed range", "resolution below 2"],
+)
+def test_grid_points_reject_bad_ranges_and_resolutions(x_range, resolution, message):
+    with pytest.raises(ValueError, match=message):
+        grids.grid_points(x_range, (0, 1), resolution=resolution)

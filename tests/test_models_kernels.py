@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.exceptions import NotFittedError
 from sklearn.svm import SVC
 
 from helpers import density, models
@@ -36,8 +37,31 @@ def test_calibrated_probabilities_and_the_inner_svm(iris_xy):
     proba = model.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
     np.testing.assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
-    inner = model.calibrated_classifiers_[0].estimator
+    inner = models.fitted_svm(model)
+    assert inner is model.calibrated_classifiers_[0].estimator
     assert isinstance(inner, SVC) and inner.n_support_.sum() > 0
+    # fitted on all the data: the same SVM as fitting an SVC directly
+    np.testing.assert_allclose(inner.decision_function(X),
+                               SVC(kernel="linear").fit(X, y).decision_function(X), rtol=1e-9)
+
+
+def test_fitted_svm_names_what_is_wrong(iris_xy):
+    X, y = iris_xy
+    with pytest.raises(NotFittedError, match="not fitted yet: call model.fit"):
+        models.fitted_svm(models.iris_linear_svm())
+
+
+def test_fitted_svm_refuses_a_model_that_is_not_a_calibrated_svc(iris_xy):
+    X, y = iris_xy
+    with pytest.raises(TypeError, match="expected a CalibratedClassifierCV around an SVC"):
+        models.fitted_svm(SVC().fit(X, y))
+
+
+def test_fitted_svm_refuses_one_svc_per_fold(iris_xy):
+    X, y = iris_xy
+    per_fold = CalibratedClassifierCV(SVC(), cv=3, ensemble=True).fit(X, y)
+    with pytest.raises(TypeError, match="one SVC per cross-validation fold"):
+        models.fitted_svm(per_fold)
 
 
 def test_hidden_rbf_svm_standardises_then_fits_an_rbf_svm():

@@ -5,8 +5,7 @@
   ``alpha`` at which it reaches a level (:func:`smallest_alpha_reaching`), and the share of scaled
   images clipped back into the pixel box that are classified with high confidence
   (:func:`confident_share_clipped`).
-- Real images from elsewhere: grey patches of the photographs that ship with scikit-learn and
-  matplotlib (:func:`photo_patches`), scored by the mean maximum confidence and by the ROC AUC of
+- Real images from elsewhere (e.g. :func:`helpers.data.photo_patches`), scored by the mean maximum confidence and by the ROC AUC of
   the maximum confidence between real test inputs and those (:func:`max_confidence_auc`).
 
 Nothing here draws.
@@ -16,21 +15,13 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import matplotlib.cbook
-import matplotlib.image
 import numpy as np
-from sklearn.datasets import load_sample_images
 
 from helpers._validation import check_features, check_range
 from helpers.density import outlier_auc
 
 #: Scales of Hein et al.'s far-away test: 1 to 10,000, 41 values evenly spaced in log scale.
 HEIN_ALPHAS: np.ndarray = np.geomspace(1.0, 1e4, 41)
-
-#: Photographs shipped with matplotlib (``matplotlib.cbook.get_sample_data``), besides
-#: scikit-learn's ``load_sample_images`` (china.jpg and flower.jpg).
-MATPLOTLIB_PHOTOS: tuple[str, ...] = ("grace_hopper.jpg",)
-
 
 def _check_alphas(alphas: Any) -> np.ndarray:
     arr = np.asarray(alphas, dtype=float)
@@ -132,74 +123,6 @@ def confident_share_clipped(
     low, high = check_range(clip, "clip")
     scaled = np.clip(alphas[:, np.newaxis, np.newaxis] * X[np.newaxis], low, high)
     return float(np.mean(max_confidence(model, scaled.reshape(-1, X.shape[1])) > threshold))
-
-
-def _grey_photos() -> list[np.ndarray]:
-    """Every bundled photograph as a 2-D grey array with values in [0, 255]."""
-    photos = [np.asarray(image, dtype=float) for image in load_sample_images().images]
-    for name in MATPLOTLIB_PHOTOS:
-        with matplotlib.cbook.get_sample_data(name) as handle:
-            photos.append(np.asarray(matplotlib.image.imread(handle, format="jpg"), dtype=float))
-    luminance = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 weights
-    return [photo[..., :3] @ luminance if photo.ndim == 3 else photo for photo in photos]
-
-
-def photo_patches(
-    n_patches: int,
-    size: int = 28,
-    zoom: int = 4,
-    value_range: tuple[float, float] = (0.0, 1.0),
-    random_state: int = 0,
-) -> np.ndarray:
-    """Grey square patches of the photographs bundled with scikit-learn and matplotlib.
-
-    Each patch is a random ``size * zoom`` square of one photograph (chosen in turn: china.jpg and
-    flower.jpg from ``sklearn.datasets.load_sample_images``, then :data:`MATPLOTLIB_PHOTOS`),
-    shrunk to ``size`` x ``size`` by averaging ``zoom`` x ``zoom`` blocks, its grey levels
-    (0-255) mapped linearly onto ``value_range``. Nothing is downloaded.
-
-    Parameters
-    ----------
-    n_patches : int
-    size : int, default 28
-        Side of a patch in pixels (MNIST: 28).
-    zoom : int, default 4
-        How many photograph pixels make one patch pixel along each side.
-    value_range : (low, high), default (0, 1)
-        The pixel range of the digits.
-    random_state : int, default 0
-
-    Returns
-    -------
-    ndarray of shape (n_patches, size * size)
-
-    Raises
-    ------
-    ValueError
-        If a count is not a whole number >= 1, the patch does not fit in a photograph, or
-        ``value_range`` is not ``low < high``.
-    """
-    for value, name in [(n_patches, "n_patches"), (size, "size"), (zoom, "zoom")]:
-        if isinstance(value, bool) or not (isinstance(value, (int, np.integer)) and value >= 1):
-            raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
-    low, high = check_range(value_range, "value_range")
-    photos = _grey_photos()
-    side = size * zoom
-    smallest = min(min(photo.shape) for photo in photos)
-    if side > smallest:
-        raise ValueError(
-            f"a patch of size * zoom = {side} photograph pixels does not fit in the smallest "
-            f"photograph ({smallest} pixels); lower size or zoom."
-        )
-    rng = np.random.default_rng(random_state)
-    patches = np.empty((n_patches, size * size))
-    for i in range(n_patches):
-        photo = photos[i % len(photos)]
-        top = rng.integers(photo.shape[0] - side + 1)
-        left = rng.integers(photo.shape[1] - side + 1)
-        crop = photo[top : top + side, left : left + side]
-        patches[i] = crop.reshape(size, zoom, size, zoom).mean(axis=(1, 3)).ravel()
-    return low + (high - low) * patches / 255.0
 
 
 def mean_max_confidence(model: Any, X: Any) -> float:

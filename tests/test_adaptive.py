@@ -1,4 +1,4 @@
-"""helpers.adaptive: density gradients (finite differences), adaptive searches."""
+"""helpers.gradients of densities (finite differences) and helpers.adaptive's searches."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 
-from helpers import adaptive, remedies
+from helpers import adaptive, gradients, remedies
 from helpers.density import ClassConditionalDensity
 
 
@@ -32,7 +32,7 @@ def test_gmm_log_density_gradient_matches_finite_differences(data, covariance_ty
     X, _ = data
     mixture = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
     points = X[:3] + 0.05
-    gradient = adaptive.gmm_log_density_gradient(mixture, points)
+    gradient = gradients.gmm_log_density_gradient(mixture, points)
     for point, row in zip(points, gradient):
         numeric = finite_difference(lambda z: mixture.score_samples(z[None])[0], point)
         np.testing.assert_allclose(row, numeric, rtol=1e-5, atol=1e-6)
@@ -40,7 +40,7 @@ def test_gmm_log_density_gradient_matches_finite_differences(data, covariance_ty
 
 def test_gmm_log_density_gradient_rejects_another_model():
     with pytest.raises(TypeError, match="GaussianMixture"):
-        adaptive.gmm_log_density_gradient(LogisticRegression(), np.zeros((1, 2)))
+        gradients.gmm_log_density_gradient(LogisticRegression(), np.zeros((1, 2)))
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +52,11 @@ def class_density(data):
 def test_class_log_density_gradient_matches_finite_differences(class_density, data):
     X, _ = data
     point = X[0] + 0.05
-    gradient = adaptive.class_log_density_gradient(class_density, point[None])[0]
+    gradient = gradients.class_log_density_gradient(class_density, point[None])[0]
     for k in range(3):
         numeric = finite_difference(lambda z: class_density.class_log_density(z[None])[0, k], point)
         np.testing.assert_allclose(gradient[k], numeric, rtol=1e-5, atol=1e-6)
-    log_density, total = adaptive.log_density_and_gradient(class_density, point[None])
+    log_density, total = gradients.log_density_and_gradient(class_density, point[None])
     assert log_density[0] == pytest.approx(class_density.score_samples(point[None])[0])
     numeric = finite_difference(lambda z: class_density.score_samples(z[None])[0], point)
     np.testing.assert_allclose(total[0], numeric, rtol=1e-5, atol=1e-6)

@@ -5,7 +5,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-from helpers import ood
+from helpers import data, ood
 
 
 @pytest.fixture(scope="module")
@@ -82,29 +82,29 @@ def test_bad_threshold_raises(relu_net):
 
 
 def test_photo_patches_are_grey_images_in_the_range():
-    patches = ood.photo_patches(6, value_range=(0.0, 1.0), random_state=0)
+    patches = data.photo_patches(6, value_range=(0.0, 1.0), random_state=0)
     assert patches.shape == (6, 784)
     assert patches.min() >= 0 and patches.max() <= 1
     assert np.all(patches.std(axis=1) > 0)  # real texture, not a constant
-    np.testing.assert_array_equal(patches, ood.photo_patches(6, random_state=0))
-    scaled = ood.photo_patches(6, value_range=(-1.0, 1.0), random_state=0)
+    np.testing.assert_array_equal(patches, data.photo_patches(6, random_state=0))
+    scaled = data.photo_patches(6, value_range=(-1.0, 1.0), random_state=0)
     np.testing.assert_allclose(scaled, 2 * patches - 1)
 
 
 def test_photo_patches_reject_a_patch_too_large():
     with pytest.raises(ValueError, match="does not fit"):
-        ood.photo_patches(1, size=28, zoom=30)
+        data.photo_patches(1, size=28, zoom=30)
 
 
 @pytest.mark.parametrize("n_patches", [0, 2.5, True])
 def test_photo_patches_reject_a_bad_count(n_patches):
     with pytest.raises(ValueError, match="n_patches"):
-        ood.photo_patches(n_patches)
+        data.photo_patches(n_patches)
 
 
 def test_photo_patches_reject_a_bad_range():
     with pytest.raises(ValueError, match="value_range"):
-        ood.photo_patches(1, value_range=(1.0, 0.0))
+        data.photo_patches(1, value_range=(1.0, 0.0))
 
 
 def test_mmc_and_auc(digits_like):

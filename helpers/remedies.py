@@ -8,7 +8,8 @@
   ``log p(x)`` get the uniform answer ``1 / n_classes`` ("none of these").
 - :class:`HiddenLayerRBFClassifier` — a network whose last step is replaced by a calibrated RBF
   SVM on a hidden layer (the post's suggestion).
-- :func:`fit_remedy_models` — every model the remedies notebook evaluates, fitted, for one seed.
+- :func:`fit_networks`, :func:`fit_remedies`, :func:`fit_remedy_models` — every model the
+  remedies notebook evaluates, fitted, for one seed.
 
 Nothing here draws.
 """
@@ -411,14 +412,8 @@ def unfrozen(estimator: Any) -> Any:
     return estimator.estimator if isinstance(estimator, FrozenEstimator) else estimator
 
 
-def fit_remedy_models(X: Any, y: Any, random_state: int = models.MNIST_SEED) -> dict[str, Any]:
-    """Fit every model the remedies notebook evaluates, seeded with ``random_state``.
-
-    The networks are the series' (``helpers.models``) with their seed replaced. The RBF SVM on
-    pixels uses ``gamma="scale"`` (on 784 pixels ``"auto"`` is a much narrower kernel). The RBF
-    SVM on layer 3 reads the fitted identity network, and the Meinke-Hein classifier wraps the
-    fitted ReLU network (as in their paper); both receive it frozen
-    (``sklearn.frozen.FrozenEstimator``), so it is fitted once.
+def fit_networks(X: Any, y: Any, random_state: int = models.MNIST_SEED) -> dict[str, Any]:
+    """Fit the series' linear model and its three networks, the networks seeded ``random_state``.
 
     Parameters
     ----------
@@ -429,22 +424,68 @@ def fit_remedy_models(X: Any, y: Any, random_state: int = models.MNIST_SEED) -> 
     Returns
     -------
     dict of str to fitted estimator
-        In the order of the evaluation table.
+        "logistic regression", "identity network", "tanh network", "ReLU network".
     """
     seed = int(random_state)
-    identity = models.mnist_identity_network().set_params(random_state=seed).fit(X, y)
-    relu = _mnist_relu_network(seed).fit(X, y)
+    return {
+        "logistic regression": models.mnist_logistic_regression().fit(X, y),
+        "identity network": models.mnist_identity_network().set_params(random_state=seed).fit(X, y),
+        "tanh network": models.mnist_tanh_network().set_params(random_state=seed).fit(X, y),
+        "ReLU network": _mnist_relu_network(seed).fit(X, y),
+    }
+
+
+def fit_remedies(
+    X: Any, y: Any, networks: dict[str, Any], random_state: int = models.MNIST_SEED
+) -> dict[str, Any]:
+    """Fit the four remedies the notebook evaluates, on top of :func:`fit_networks`' networks.
+
+    The RBF SVM on pixels uses ``gamma="scale"`` (on 784 pixels ``"auto"`` is a much narrower
+    kernel). The RBF SVM on layer 3 reads the fitted identity network, and the Meinke-Hein
+    classifier wraps the fitted ReLU network (as in their paper); both receive it frozen
+    (``sklearn.frozen.FrozenEstimator``), so it is not fitted again.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    networks : dict
+        From :func:`fit_networks`, fitted on the same ``(X, y)``.
+    random_state : int, default 21
+        Seed of the mixtures and of the Meinke-Hein model's out inputs.
+
+    Returns
+    -------
+    dict of str to fitted estimator
+        "RBF SVM", "RBF SVM on layer 3", "density-gated", "Meinke-Hein (ReLU)".
+    """
+    seed = int(random_state)
     svm = CalibratedClassifierCV(SVC(kernel="rbf", gamma="scale"), method="sigmoid", cv=5,
                                  ensemble=False)
     density = models.mnist_digit_density().set_params(random_state=seed)
     return {
-        "logistic regression": models.mnist_logistic_regression().fit(X, y),
-        "identity network": identity,
-        "tanh network": models.mnist_tanh_network().set_params(random_state=seed).fit(X, y),
-        "ReLU network": relu,
         "RBF SVM": svm.fit(X, y),
-        "RBF SVM on layer 3": HiddenLayerRBFClassifier(FrozenEstimator(identity)).fit(X, y),
+        "RBF SVM on layer 3": HiddenLayerRBFClassifier(
+            FrozenEstimator(networks["identity network"])).fit(X, y),
         "density-gated": DensityGatedClassifier(density).fit(X, y),
-        "Meinke-Hein (ReLU)": MeinkeHeinClassifier(FrozenEstimator(relu),
-                                                   random_state=seed).fit(X, y),
+        "Meinke-Hein (ReLU)": MeinkeHeinClassifier(
+            FrozenEstimator(networks["ReLU network"]), random_state=seed).fit(X, y),
     }
+
+
+def fit_remedy_models(X: Any, y: Any, random_state: int = models.MNIST_SEED) -> dict[str, Any]:
+    """Every model the remedies notebook evaluates: :func:`fit_networks`, then :func:`fit_remedies`.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    random_state : int, default 21 (the series' seed)
+
+    Returns
+    -------
+    dict of str to fitted estimator
+        The eight models, in the order of the evaluation table.
+    """
+    networks = fit_networks(X, y, random_state)
+    return {**networks, **fit_remedies(X, y, networks, random_state)}

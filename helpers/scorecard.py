@@ -36,9 +36,9 @@ class FoolSearch:
         Both searches stop once the target class reaches it.
     """
 
-    gradient_iterations: int = 100
-    population: int = 16
-    generations: int = 60
+    gradient_iterations: int = 50
+    population: int = 12
+    generations: int = 40
     confidence: float = 0.99
 
 
@@ -209,8 +209,10 @@ def fgsm_mistakes(
     -------
     dict
         ``"error"`` (share misclassified), ``"confidence on mistakes"`` (mean highest
-        probability of the misclassified ones; NaN without mistakes) and ``"gradient of"``
-        (``"itself"`` or ``"transferred"``).
+        probability of the misclassified ones; NaN without mistakes), ``"rejected"`` (share the
+        model answers "none of these": a :class:`DensityGatedClassifier`'s rejections, which are
+        not counted as mistakes; 0 for other models) and ``"gradient of"`` (``"itself"`` or
+        ``"transferred"``).
     """
     X = check_features(X)
     y = np.asarray(y)
@@ -221,9 +223,11 @@ def fgsm_mistakes(
         direction[rows] = -np.sign(adaptive.log_probability_and_gradient(attacker, X[rows], label)[1])
     X_adv = np.clip(X + eps * direction, *clip)
     proba = model.predict_proba(X_adv)
-    wrong = np.asarray(model.classes_)[proba.argmax(axis=1)] != y
+    accepted = model.accepts(X_adv) if isinstance(model, DensityGatedClassifier) else np.ones(len(X), bool)
+    wrong = accepted & (np.asarray(model.classes_)[proba.argmax(axis=1)] != y)
     return {
         "error": float(wrong.mean()),
         "confidence on mistakes": float(proba[wrong].max(axis=1).mean()) if wrong.any() else np.nan,
+        "rejected": float(1.0 - accepted.mean()),
         "gradient of": "itself" if source is None else "transferred",
     }

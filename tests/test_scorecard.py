@@ -78,8 +78,12 @@ def test_fgsm_mistakes_counts_errors_and_their_confidence(fitted, blobs):
     assert none["error"] == pytest.approx(np.mean(model.predict(X) != y))
     big = scorecard.fgsm_mistakes(model, X, y, 0.5)
     assert big["error"] > none["error"] and 1 / 3 <= big["confidence on mistakes"] <= 1
+    assert big["rejected"] == 0
     transferred = scorecard.fgsm_mistakes(fitted["gated"], X, y, 0.5, source=model)
     assert transferred["gradient of"] == "transferred"
+    # Far outside the box's data the gated model rejects: no mistakes, every image rejected.
+    assert transferred["rejected"] > 0.5
+    assert transferred["error"] <= 1 - transferred["rejected"] + 1e-12
 
 
 def test_fit_remedy_models_fits_the_eight_models():

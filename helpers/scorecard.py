@@ -36,9 +36,9 @@ class FoolSearch:
         Both searches stop once the target class reaches it.
     """
 
-    gradient_iterations: int = 50
+    gradient_iterations: int = 30
     population: int = 12
-    generations: int = 40
+    generations: int = 30
     confidence: float = 0.99
 
 

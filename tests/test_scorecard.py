@@ -98,3 +98,8 @@ def test_fit_remedy_models_fits_the_eight_models():
     # The remedies reuse the fitted networks instead of training new ones.
     assert models["Meinke-Hein (ReLU)"].classifier_.estimator is models["ReLU network"]
     assert models["RBF SVM on layer 3"].network_ is models["identity network"]
+
+
+def test_fit_networks_rejects_an_unknown_name():
+    with pytest.raises(ValueError, match="unknown model name"):
+        remedies.fit_networks(np.zeros((4, 784)), [0, 1, 2, 3], names=["ResNet"])

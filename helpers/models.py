@@ -1,4 +1,5 @@
-"""The series' model configurations, each a function that returns an unfitted, seeded estimator."""
+"""The series' model configurations, each a function that returns an unfitted, seeded estimator
+(except :func:`fit_post_svm`, which fits the post's deprecated ``SVC(probability=True)`` itself)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Notebooks 03 and 04's network results, recomputed for networks trained with other seeds.
+"""Notebooks 03, 04 and 05's network results, recomputed for networks trained with other seeds.
 
 Usage (from the repository root, in the project's environment)::
 
@@ -8,16 +8,16 @@ Every network of the series is trained with ``random_state=21`` (the post's seed
 notebook outputs come from those two networks. This script trains the same two networks
 (``helpers.models.mnist_identity_network`` and ``mnist_tanh_network``) with each seed of
 ``SEEDS`` on the same training digits, and recomputes, for each seed, the statements of
-notebooks 03 and 04 that depend on that draw: the test accuracies, the tanh network's confidence
+notebooks 03, 04 and 05 that depend on that draw: the test accuracies, the tanh network's confidence
 ceilings and its fools (unclipped and clipped into [0, 1]), the identity network's fools, the
 RBF SVM on the identity network's hidden layer, and the density detectors' scores on the fools.
-Seed 21 is the *selection* seed: notebook 04 chooses its detector on seed 21's fools; seeds 0-4
+Seed 21 is the *selection* seed: notebook 05 chooses its detector on seed 21's fools; seeds 0-4
 give fresh fools to score that choice on. About a minute with one BLAS thread.
 
-Results go to ``benchmarks/results/seeds_networks.csv`` (one row per seed), which notebooks 03
-and 04 print; ``tests/test_claims_seeds_nb01_04.py`` recomputes the same rows (through
+Results go to ``benchmarks/results/seeds_networks.csv`` (one row per seed), which notebooks 03,
+04 and 05 print; ``tests/test_claims_seeds_nb01_04.py`` recomputes the same rows (through
 :func:`seed_row`) for seeds 0-4 and asserts the direction of each statement the notebooks make.
-Notebook 05's statements are recomputed by ``benchmarks/seeds.py``.
+Notebook 06's statements are recomputed by ``benchmarks/seeds.py``.
 """
 
 from __future__ import annotations
@@ -101,12 +101,12 @@ def seed_row(seed: int, setup: dict) -> dict:
     identity_proba = identity_net.predict_proba(identity_fools)
     clipped_identity_proba = identity_net.predict_proba(clipped_identity)
 
-    # Notebook 04, part 2: an RBF SVM on the identity network's hidden layer
+    # Notebook 04: an RBF SVM on the identity network's hidden layer
     hidden_rbf = models.hidden_rbf_svm().fit(hidden_train, y_train)
     hidden_fools = network.propagate(identity_net, identity_fools, BOTTLENECK)
     rbf_on_fools = hidden_rbf.predict_proba(hidden_fools)
 
-    # Notebook 04, part 3: the two density detectors on the 12 fools
+    # Notebook 05: the two density detectors on the 12 fools
     fool_groups = {"identity": identity_fools, "clipped": clipped_identity, "tanh": tanh_fools}
     fool_log_density = {name: setup["density"].score_samples(images) for name, images in fool_groups.items()}
     all_fools = np.concatenate(list(fool_log_density.values()))

@@ -3,7 +3,7 @@
 - :class:`MeinkeHeinClassifier` — any classifier combined with a density of the training inputs
   and a wider density of "out" inputs (Meinke and Hein, ICLR 2020): its confidence provably tends
   to ``1 / n_classes`` far from the data.
-- :class:`DensityGatedClassifier` — the series' generative classifier (notebook 04) with its
+- :class:`DensityGatedClassifier` — the series' generative classifier (notebook 05) with its
   two-sided typicality test, as one probability model: inputs outside the typical range of
   ``log p(x)`` get the uniform answer ``1 / n_classes`` ("none of these").
 - :class:`HiddenLayerRBFClassifier` — a network whose last step is replaced by a calibrated RBF
@@ -258,7 +258,7 @@ class MeinkeHeinClassifier(ClassifierMixin, BaseEstimator):
 class DensityGatedClassifier(ClassifierMixin, BaseEstimator):
     """A generative classifier that answers "none of these" (``1 / K`` each) for atypical inputs.
 
-    The class-conditional density (notebook 04) classifies by Bayes' rule; an input whose
+    The class-conditional density (notebook 05) classifies by Bayes' rule; an input whose
     ``log p(x)`` lies outside the range holding ``coverage`` of the training inputs (two-sided,
     :func:`helpers.density.typical_range`) is rejected, and its probabilities are the uniform
     ``1 / K``: the same answer the :class:`MeinkeHeinClassifier` gives far away, so both can be

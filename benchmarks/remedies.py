@@ -5,7 +5,7 @@ Usage (from the repository root, in the project's environment)::
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/remedies.py
 
 For every seed of ``SEEDS`` (the notebook's own seed, 21, first) the script fits every model of
-``helpers.remedies.fit_remedy_models`` with that seed (the networks' initialisation and
+``helpers.scorecard.fit_remedy_models`` with that seed (the networks' initialisation and
 batches, the mixtures' initialisation), draws new noise images and photo patches with it, and
 computes exactly what notebook 07 computes for its one seed, with the same helpers and
 settings (``helpers.scorecard``, ``helpers.adaptive``). The train/test split of the digits is
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import adaptive, data, ood, remedies, scorecard
+from helpers import adaptive, data, ood, scorecard
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV = ROOT / "benchmarks" / "results" / "remedies.csv"
@@ -58,7 +58,7 @@ def evaluate_seed(seed: int) -> pd.DataFrame:
     """Every measurement of notebook 07 for one seed, long format (model, measurement, value)."""
     X_train, X_test, y_train, y_test, X_unseen = digits()
     rng = np.random.default_rng(seed)
-    fitted = remedies.fit_remedy_models(X_train, y_train, random_state=seed)
+    fitted = scorecard.fit_remedy_models(X_train, y_train, random_state=seed)
     noise = rng.uniform(0.0, 1.0, size=(N_NOISE, X_train.shape[1]))
     outsiders = {
         "digits 4-9": X_unseen[rng.choice(len(X_unseen), N_OUTSIDERS, replace=False)],

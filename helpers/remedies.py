@@ -8,24 +8,20 @@
   ``log p(x)`` get the uniform answer ``1 / n_classes`` ("none of these").
 - :class:`HiddenLayerRBFClassifier` — a network whose last step is replaced by a calibrated RBF
   SVM on a hidden layer (the post's suggestion).
-- :func:`fit_networks`, :func:`fit_remedies`, :func:`fit_remedy_models` — every model the
-  remedies notebook evaluates, fitted, for one seed.
 
 Nothing here draws.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.mixture import GaussianMixture
 from sklearn.neural_network import MLPClassifier
-from sklearn.svm import SVC
 
 from helpers import models
 from helpers._validation import check_features, check_fitted
@@ -390,124 +386,6 @@ class HiddenLayerRBFClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
-def _mnist_relu_network(random_state: int = models.MNIST_SEED) -> MLPClassifier:
-    """The series' network shape (50, 20, 2) with ReLU activations, Adam, seeded.
-
-    Private stand-in until ``helpers.models.mnist_relu_network`` (the exact-minimum work) lands;
-    the settings follow :func:`helpers.models.mnist_tanh_network`.
-    """
-    return MLPClassifier(
-        hidden_layer_sizes=models.MNIST_HIDDEN_LAYERS,
-        activation="relu",
-        solver="adam",
-        learning_rate_init=3e-3,
-        tol=1e-3,
-        max_iter=500,
-        random_state=random_state,
-    )
-
-
 def unfrozen(estimator: Any) -> Any:
     """The estimator inside a ``sklearn.frozen.FrozenEstimator``, or ``estimator`` itself."""
     return estimator.estimator if isinstance(estimator, FrozenEstimator) else estimator
-
-
-#: The models :func:`fit_networks` fits, in the order of the evaluation table.
-NETWORK_NAMES: tuple[str, ...] = (
-    "logistic regression", "identity network", "tanh network", "ReLU network"
-)
-
-
-def fit_networks(
-    X: Any,
-    y: Any,
-    random_state: int = models.MNIST_SEED,
-    names: Sequence[str] = NETWORK_NAMES,
-) -> dict[str, Any]:
-    """Fit the series' linear model and its three networks, the networks seeded ``random_state``.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-    random_state : int, default 21 (the series' seed)
-    names : sequence of str, default :data:`NETWORK_NAMES`
-        Which of them to fit (a notebook can fit them in two cells).
-
-    Returns
-    -------
-    dict of str to fitted estimator
-        Keyed by ``names``, in the order given.
-
-    Raises
-    ------
-    ValueError
-        If a name is not one of :data:`NETWORK_NAMES`.
-    """
-    seed = int(random_state)
-    builders = {
-        "logistic regression": models.mnist_logistic_regression,
-        "identity network": lambda: models.mnist_identity_network().set_params(random_state=seed),
-        "tanh network": lambda: models.mnist_tanh_network().set_params(random_state=seed),
-        "ReLU network": lambda: _mnist_relu_network(seed),
-    }
-    unknown = [name for name in names if name not in builders]
-    if unknown:
-        raise ValueError(f"unknown model name(s) {unknown}; use some of {list(NETWORK_NAMES)}.")
-    return {name: builders[name]().fit(X, y) for name in names}
-
-
-def fit_remedies(
-    X: Any, y: Any, networks: dict[str, Any], random_state: int = models.MNIST_SEED
-) -> dict[str, Any]:
-    """Fit the four remedies the notebook evaluates, on top of :func:`fit_networks`' networks.
-
-    The RBF SVM on pixels uses ``gamma="scale"`` (on 784 pixels ``"auto"`` is a much narrower
-    kernel). The RBF SVM on layer 3 reads the fitted identity network, and the Meinke-Hein
-    classifier wraps the fitted ReLU network (as in their paper); both receive it frozen
-    (``sklearn.frozen.FrozenEstimator``), so it is not fitted again.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-    networks : dict
-        From :func:`fit_networks`, fitted on the same ``(X, y)``.
-    random_state : int, default 21
-        Seed of the mixtures and of the Meinke-Hein model's out inputs.
-
-    Returns
-    -------
-    dict of str to fitted estimator
-        "RBF SVM", "RBF SVM on layer 3", "density-gated", "Meinke-Hein (ReLU)".
-    """
-    seed = int(random_state)
-    svm = CalibratedClassifierCV(SVC(kernel="rbf", gamma="scale"), method="sigmoid", cv=5,
-                                 ensemble=False)
-    density = models.mnist_digit_density().set_params(random_state=seed)
-    return {
-        "RBF SVM": svm.fit(X, y),
-        "RBF SVM on layer 3": HiddenLayerRBFClassifier(
-            FrozenEstimator(networks["identity network"])).fit(X, y),
-        "density-gated": DensityGatedClassifier(density).fit(X, y),
-        "Meinke-Hein (ReLU)": MeinkeHeinClassifier(
-            FrozenEstimator(networks["ReLU network"]), random_state=seed).fit(X, y),
-    }
-
-
-def fit_remedy_models(X: Any, y: Any, random_state: int = models.MNIST_SEED) -> dict[str, Any]:
-    """Every model the remedies notebook evaluates: :func:`fit_networks`, then :func:`fit_remedies`.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-    random_state : int, default 21 (the series' seed)
-
-    Returns
-    -------
-    dict of str to fitted estimator
-        The eight models, in the order of the evaluation table.
-    """
-    networks = fit_networks(X, y, random_state)
-    return {**networks, **fit_remedies(X, y, networks, random_state)}

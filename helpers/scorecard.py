@@ -4,7 +4,8 @@
 far-away numbers, the mean maximum confidence and the max-confidence ROC AUC on images from
 elsewhere, and the best confidence that fools made *for the model* reach (:func:`best_fools`).
 :func:`near_data_detection` asks whether a density detector sees small adversarial changes of
-real digits. ``benchmarks/remedies.py`` runs the same functions over seeds. Nothing here draws.
+real digits. :func:`fit_networks`, :func:`fit_remedies` and :func:`fit_remedy_models` fit the
+models evaluated, for one seed. ``benchmarks/remedies.py`` runs the same functions over seeds. Nothing here draws.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.frozen import FrozenEstimator
+from sklearn.neural_network import MLPClassifier
+from sklearn.svm import SVC
 
-from helpers import adaptive, attacks, ood
+from helpers import adaptive, attacks, models, ood
 from helpers._validation import check_features
 from helpers.density import outlier_auc, tail_probability
-from helpers.remedies import DensityGatedClassifier
+from helpers.remedies import DensityGatedClassifier, HiddenLayerRBFClassifier, MeinkeHeinClassifier
 
 
 @dataclass(frozen=True)
@@ -231,3 +236,124 @@ def fgsm_mistakes(
         "rejected": float(1.0 - accepted.mean()),
         "gradient of": "itself" if source is None else "transferred",
     }
+
+
+# --- The models evaluated ----------------------------------------------------------------
+
+
+def _mnist_relu_network(random_state: int = models.MNIST_SEED) -> MLPClassifier:
+    """The series' network shape (50, 20, 2) with ReLU activations, Adam, seeded.
+
+    Private stand-in until ``helpers.models.mnist_relu_network`` (the exact-minimum work) lands;
+    the settings follow :func:`helpers.models.mnist_tanh_network`.
+    """
+    return MLPClassifier(
+        hidden_layer_sizes=models.MNIST_HIDDEN_LAYERS,
+        activation="relu",
+        solver="adam",
+        learning_rate_init=3e-3,
+        tol=1e-3,
+        max_iter=500,
+        random_state=random_state,
+    )
+
+
+#: The models :func:`fit_networks` fits, in the order of the evaluation table.
+NETWORK_NAMES: tuple[str, ...] = (
+    "logistic regression", "identity network", "tanh network", "ReLU network"
+)
+
+
+def fit_networks(
+    X: Any,
+    y: Any,
+    random_state: int = models.MNIST_SEED,
+    names: Sequence[str] = NETWORK_NAMES,
+) -> dict[str, Any]:
+    """Fit the series' linear model and its three networks, the networks seeded ``random_state``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    random_state : int, default 21 (the series' seed)
+    names : sequence of str, default :data:`NETWORK_NAMES`
+        Which of them to fit (a notebook can fit them in two cells).
+
+    Returns
+    -------
+    dict of str to fitted estimator
+        Keyed by ``names``, in the order given.
+
+    Raises
+    ------
+    ValueError
+        If a name is not one of :data:`NETWORK_NAMES`.
+    """
+    seed = int(random_state)
+    builders = {
+        "logistic regression": models.mnist_logistic_regression,
+        "identity network": lambda: models.mnist_identity_network().set_params(random_state=seed),
+        "tanh network": lambda: models.mnist_tanh_network().set_params(random_state=seed),
+        "ReLU network": lambda: _mnist_relu_network(seed),
+    }
+    unknown = [name for name in names if name not in builders]
+    if unknown:
+        raise ValueError(f"unknown model name(s) {unknown}; use some of {list(NETWORK_NAMES)}.")
+    return {name: builders[name]().fit(X, y) for name in names}
+
+
+def fit_remedies(
+    X: Any, y: Any, networks: dict[str, Any], random_state: int = models.MNIST_SEED
+) -> dict[str, Any]:
+    """Fit the four remedies the notebook evaluates, on top of :func:`fit_networks`' networks.
+
+    The RBF SVM on pixels uses ``gamma="scale"`` (on 784 pixels ``"auto"`` is a much narrower
+    kernel). The RBF SVM on layer 3 reads the fitted identity network, and the Meinke-Hein
+    classifier wraps the fitted ReLU network (as in their paper); both receive it frozen
+    (``sklearn.frozen.FrozenEstimator``), so it is not fitted again.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    networks : dict
+        From :func:`fit_networks`, fitted on the same ``(X, y)``.
+    random_state : int, default 21
+        Seed of the mixtures and of the Meinke-Hein model's out inputs.
+
+    Returns
+    -------
+    dict of str to fitted estimator
+        "RBF SVM", "RBF SVM on layer 3", "density-gated", "Meinke-Hein (ReLU)".
+    """
+    seed = int(random_state)
+    svm = CalibratedClassifierCV(SVC(kernel="rbf", gamma="scale"), method="sigmoid", cv=5,
+                                 ensemble=False)
+    density = models.mnist_digit_density().set_params(random_state=seed)
+    return {
+        "RBF SVM": svm.fit(X, y),
+        "RBF SVM on layer 3": HiddenLayerRBFClassifier(
+            FrozenEstimator(networks["identity network"])).fit(X, y),
+        "density-gated": DensityGatedClassifier(density).fit(X, y),
+        "Meinke-Hein (ReLU)": MeinkeHeinClassifier(
+            FrozenEstimator(networks["ReLU network"]), random_state=seed).fit(X, y),
+    }
+
+
+def fit_remedy_models(X: Any, y: Any, random_state: int = models.MNIST_SEED) -> dict[str, Any]:
+    """Every model the remedies notebook evaluates: :func:`fit_networks`, then :func:`fit_remedies`.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    random_state : int, default 21 (the series' seed)
+
+    Returns
+    -------
+    dict of str to fitted estimator
+        The eight models, in the order of the evaluation table.
+    """
+    networks = fit_networks(X, y, random_state)
+    return {**networks, **fit_remedies(X, y, networks, random_state)}

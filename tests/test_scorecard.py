@@ -89,7 +89,7 @@ def test_fgsm_mistakes_counts_errors_and_their_confidence(fitted, blobs):
 def test_fit_remedy_models_fits_the_eight_models():
     X_all, y_all = data.load_mnist_digits(digits=(0, 1, 2, 3))
     X_train, X, y_train, _ = data.split_digits(X_all, y_all, test_size=0.5, random_state=0)
-    models = remedies.fit_remedy_models(X_train[:400], y_train[:400], random_state=0)
+    models = scorecard.fit_remedy_models(X_train[:400], y_train[:400], random_state=0)
     assert list(models) == ["logistic regression", "identity network", "tanh network",
                             "ReLU network", "RBF SVM", "RBF SVM on layer 3", "density-gated",
                             "Meinke-Hein (ReLU)"]
@@ -102,4 +102,4 @@ def test_fit_remedy_models_fits_the_eight_models():
 
 def test_fit_networks_rejects_an_unknown_name():
     with pytest.raises(ValueError, match="unknown model name"):
-        remedies.fit_networks(np.zeros((4, 784)), [0, 1, 2, 3], names=["ResNet"])
+        scorecard.fit_networks(np.zeros((4, 784)), [0, 1, 2, 3], names=["ResNet"])

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from helpers import affine, attacks, data, density, models, network, pixel_search
+from helpers import attacks, data, density, models, network
 
 COMMAND = "OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/seeds.py"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -77,10 +77,10 @@ def network_statements(nets: dict, X_test: np.ndarray, y_test: np.ndarray) -> di
         values[f"tanh network: confidence ceiling, class {label}"] = value
     identity = nets["identity network"]
     correct = identity.predict(X_test) == y_test
-    flips = attacks.one_pixel_flips_linear(affine.collapse_identity_network(identity), X_test[correct])
+    flips = attacks.one_pixel_flips_linear(network.collapse_identity_network(identity), X_test[correct])
     values["identity network: one-pixel rate (exact)"] = flips.mean()
     correct = tanh.predict(X_test) == y_test
-    flips = pixel_search.one_pixel_flips_grid(tanh, X_test[correct], values=ONE_PIXEL_VALUES)
+    flips = attacks.one_pixel_flips_grid(tanh, X_test[correct], values=ONE_PIXEL_VALUES)
     values["tanh network: one-pixel rate (grid of 5 values)"] = flips.mean()
     return values
 

@@ -8,7 +8,7 @@ once for the module (most of its run time), and every claim is checked for each 
 import numpy as np
 import pytest
 
-from helpers import affine, attacks, data, models, network, pixel_search
+from helpers import attacks, data, models, network
 
 SEEDS = (models.MNIST_SEED, 0, 1, 2, 3)
 
@@ -75,9 +75,9 @@ def test_one_pixel_rates_are_a_few_per_cent(networks, digits, seed):
     _, X_test, _, y_test = digits
     nets = networks[seed]
     correct = nets["identity"].predict(X_test) == y_test
-    exact = attacks.one_pixel_flips_linear(affine.collapse_identity_network(nets["identity"]), X_test[correct])
+    exact = attacks.one_pixel_flips_linear(network.collapse_identity_network(nets["identity"]), X_test[correct])
     assert 0 < exact.mean() < 0.1
     correct = nets["tanh"].predict(X_test) == y_test
     # the notebook's grid on every other correctly classified digit keeps the test fast
-    grid = pixel_search.one_pixel_flips_grid(nets["tanh"], X_test[correct][::2], values=np.linspace(0, 1, 5))
+    grid = attacks.one_pixel_flips_grid(nets["tanh"], X_test[correct][::2], values=np.linspace(0, 1, 5))
     assert 0 < grid.mean() < 0.1

@@ -1,4 +1,4 @@
-"""helpers.affine: an identity network collapsed to one affine map, and the exact smallest L2 change in a box."""
+"""An identity network collapsed to one affine map (helpers.network), and the exact smallest L2 change in a box (helpers.attacks.exact)."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-from helpers import affine, attacks
+from helpers import attacks, network
 
 
 def _network(activation, n_classes, seed=0):
@@ -30,7 +30,7 @@ def _boxed_problem(seed):
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_collapsed_identity_network_gives_the_networks_probabilities(n_classes):
     model, X = _network("identity", n_classes)
-    collapsed = affine.collapse_identity_network(model)
+    collapsed = network.collapse_identity_network(model)
     far = 50 * np.random.default_rng(1).normal(size=(20, 6))  # affine everywhere, not just near the data
     for rows in (X, far):
         np.testing.assert_allclose(collapsed.predict_proba(rows), model.predict_proba(rows), rtol=0, atol=1e-12)
@@ -39,7 +39,7 @@ def test_collapsed_identity_network_gives_the_networks_probabilities(n_classes):
 
 def test_exact_linear_answers_apply_to_the_collapsed_network():
     model, X = _network("identity", 3)
-    collapsed = affine.collapse_identity_network(model)
+    collapsed = network.collapse_identity_network(model)
     exact = attacks.minimal_perturbation_linear(collapsed, X, overshoot=1e-6)
     assert np.all(model.predict(X + exact.delta) != model.predict(X))
     found = attacks.deepfool(model, X, overshoot=0.0)  # one step of DeepFool is exact on an affine model
@@ -49,25 +49,25 @@ def test_exact_linear_answers_apply_to_the_collapsed_network():
 def test_collapse_refuses_a_tanh_network():
     model, _ = _network("tanh", 3)
     with pytest.raises(ValueError, match="only an identity network.*'tanh'"):
-        affine.collapse_identity_network(model)
+        network.collapse_identity_network(model)
 
 
 def test_collapse_refuses_an_unfitted_network():
     with pytest.raises(NotFittedError):
-        affine.collapse_identity_network(MLPClassifier(activation="identity"))
+        network.collapse_identity_network(MLPClassifier(activation="identity"))
 
 
 def test_a_box_too_wide_to_matter_gives_the_unboxed_projection(iris_model, iris_xy):
     X, _ = iris_xy
     free = attacks.minimal_perturbation_linear(iris_model, X)
-    boxed = affine.minimal_perturbation_linear_in_box(iris_model, X, clip=(-1e3, 1e3))
+    boxed = attacks.minimal_perturbation_linear_in_box(iris_model, X, clip=(-1e3, 1e3))
     np.testing.assert_allclose(boxed.norm, free.norm, rtol=1e-9)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_boxed_l2_step_is_the_quadratic_programs_optimum(seed):
     model, X = _boxed_problem(seed)
-    step = affine.minimal_perturbation_linear_in_box(model, X, clip=(0, 1))
+    step = attacks.minimal_perturbation_linear_in_box(model, X, clip=(0, 1))
     W, b = model.coef_, model.intercept_
     for row in range(0, 80, 11):
         x = X[row]
@@ -89,7 +89,7 @@ def test_boxed_l2_step_is_the_quadratic_programs_optimum(seed):
 
 def test_boxed_l2_step_stays_in_the_box_flips_and_is_never_shorter_than_the_free_one():
     model, X = _boxed_problem(0)
-    step = affine.minimal_perturbation_linear_in_box(model, X, clip=(0, 1), overshoot=1e-6)
+    step = attacks.minimal_perturbation_linear_in_box(model, X, clip=(0, 1), overshoot=1e-6)
     moved = X + step.delta
     assert moved.min() >= 0 and moved.max() <= 1
     reachable = np.isfinite(step.norm)
@@ -103,7 +103,7 @@ def test_a_class_out_of_reach_inside_the_box_has_infinite_distance():
     # one feature in [0, 1]; class 1 needs x >= 5
     model = LogisticRegression().fit(np.array([[0.0], [10.0]]), [0, 1])
     model.coef_, model.intercept_ = np.array([[1.0]]), np.array([-5.0])
-    step = affine.minimal_perturbation_linear_in_box(model, np.array([[0.2]]), clip=(0, 1))
+    step = attacks.minimal_perturbation_linear_in_box(model, np.array([[0.2]]), clip=(0, 1))
     assert step.norm[0] == np.inf
     np.testing.assert_array_equal(step.delta, 0.0)
 
@@ -117,4 +117,4 @@ def test_a_class_out_of_reach_inside_the_box_has_infinite_distance():
 def test_boxed_l2_step_errors(X, kwargs, message):
     model, _ = _boxed_problem(0)
     with pytest.raises(ValueError, match=message):
-        affine.minimal_perturbation_linear_in_box(model, X, **kwargs)
+        attacks.minimal_perturbation_linear_in_box(model, X, **kwargs)

@@ -1,10 +1,10 @@
-"""helpers.pixel_search: the brute-force one-pixel search on a network, every pixel and grid value."""
+"""helpers.attacks.one_pixel_flips_grid: the brute-force one-pixel search on a network, every pixel and grid value."""
 
 import numpy as np
 import pytest
 from sklearn.neural_network import MLPClassifier
 
-from helpers import affine, attacks, pixel_search
+from helpers import attacks, network
 
 
 def _network(activation, seed=0):
@@ -25,15 +25,15 @@ def test_grid_search_equals_trying_every_changed_image(seed):
         images = np.repeat(x[None], X.shape[1] * len(values), axis=0)
         images[np.arange(len(images)), np.repeat(np.arange(X.shape[1]), len(values))] = np.tile(values, X.shape[1])
         expected.append(np.any(model.predict(images) != model.predict(x[None])[0]))
-    found = pixel_search.one_pixel_flips_grid(model, X, values=values, batch_size=3)
+    found = attacks.one_pixel_flips_grid(model, X, values=values, batch_size=3)
     np.testing.assert_array_equal(found, expected)
     assert 0 < found.sum() < len(X)  # the test can fail both ways
 
 
 def test_on_an_identity_network_the_end_values_give_the_exact_answer():
     model, X = _network("identity")
-    exact = attacks.one_pixel_flips_linear(affine.collapse_identity_network(model), X)
-    np.testing.assert_array_equal(pixel_search.one_pixel_flips_grid(model, X, values=[0.0, 1.0]), exact)
+    exact = attacks.one_pixel_flips_linear(network.collapse_identity_network(model), X)
+    np.testing.assert_array_equal(attacks.one_pixel_flips_grid(model, X, values=[0.0, 1.0]), exact)
     assert exact.any()
 
 
@@ -47,4 +47,4 @@ def test_on_an_identity_network_the_end_values_give_the_exact_answer():
 def test_grid_search_errors(X, kwargs, message):
     model, _ = _network("tanh")
     with pytest.raises(ValueError, match=message):
-        pixel_search.one_pixel_flips_grid(model, X, **kwargs)
+        attacks.one_pixel_flips_grid(model, X, **kwargs)

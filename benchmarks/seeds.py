@@ -23,7 +23,10 @@ Run from the repository root::
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/seeds.py
 
 It writes ``benchmarks/results/seeds.md`` (the tables, with this command at the top) and
-``benchmarks/results/seeds.csv`` (one row per seed and quantity; notebook 05 reads it).
+``benchmarks/results/seeds.csv`` (one row per seed and quantity; notebook 05 reads it, and
+``tests/test_claims_seeds_nb05.py`` asserts notebook 05's statements on it and checks one seed
+against a fresh run of :func:`seed_values`). Notebook 04's detector numbers are also computed,
+the same way, by ``benchmarks/seeds_networks.py``.
 """
 
 from __future__ import annotations
@@ -50,12 +53,28 @@ EPS = (0.02, 0.05, 0.25)
 ONE_PIXEL_VALUES = tuple(np.linspace(0.0, 1.0, 5))
 
 
+def digits_and_density() -> tuple:
+    """The series' split of the bundled digits 0-3 and the digit density fitted on its training part."""
+    digits_X, digits_y = data.load_mnist_digits(digits=(0, 1, 2, 3))
+    X_train, X_test, y_train, y_test = data.split_digits(digits_X, digits_y, test_size=0.25, random_state=0)
+    return X_train, X_test, y_train, y_test, models.mnist_digit_density().fit(X_train, y_train)
+
+
 def fit_networks(seed: int, X_train: np.ndarray, y_train: np.ndarray) -> dict:
     """The series' identity and tanh networks, trained with ``random_state=seed``."""
     return {
-        "identity network": models.mnist_identity_network().set_params(random_state=seed).fit(X_train, y_train),
-        "tanh network": models.mnist_tanh_network().set_params(random_state=seed).fit(X_train, y_train),
+        "identity network": models.mnist_identity_network(seed).fit(X_train, y_train),
+        "tanh network": models.mnist_tanh_network(seed).fit(X_train, y_train),
     }
+
+
+def seed_values(seed: int, setup: tuple) -> dict[str, float]:
+    """Every quantity of the tables for the networks of one seed (``setup``: :func:`digits_and_density`)."""
+    X_train, X_test, y_train, y_test, digit_density = setup
+    nets = fit_networks(seed, X_train, y_train)
+    values = network_statements(nets, X_test, y_test)
+    values.update(detector_statements(notebook04_fools(nets, X_train), digit_density, X_train, X_test))
+    return {quantity: float(value) for quantity, value in values.items()}
 
 
 def network_statements(nets: dict, X_test: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
@@ -141,18 +160,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.parse_args()
     start = time.time()
-    digits_X, digits_y = data.load_mnist_digits(digits=(0, 1, 2, 3))
-    X_train, X_test, y_train, y_test = data.split_digits(digits_X, digits_y, test_size=0.25, random_state=0)
-    digit_density = models.mnist_digit_density().fit(X_train, y_train)
-
+    setup = digits_and_density()
     records = []
-    fools_of = {}
     for seed in SEEDS:
-        nets = fit_networks(seed, X_train, y_train)
-        values = network_statements(nets, X_test, y_test)
-        fools_of[seed] = notebook04_fools(nets, X_train)
-        values.update(detector_statements(fools_of[seed], digit_density, X_train, X_test))
-        records += [{"seed": seed, "quantity": q, "value": float(v)} for q, v in values.items()]
+        records += [{"seed": seed, "quantity": q, "value": v} for q, v in seed_values(seed, setup).items()]
         print(f"seed {seed}: done ({time.time() - start:.0f} s)", flush=True)
     frame = pd.DataFrame.from_records(records)
 

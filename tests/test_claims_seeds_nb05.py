@@ -1,84 +1,102 @@
-"""Notebook 05's seed-dependent claims, each checked over 5 network seeds in the direction the text states.
+"""Notebook 05's seed-dependent statements, over five seeds each, in the direction its text states.
 
-The notebook's stored outputs are one draw (``random_state=21``); its text calls these
-conclusions robust. Each test trains nothing of its own: the 10 networks (2 per seed) are fitted
-once for the module, about 20 s of CPU and most of its run time, and every claim is checked for
-each seed.
+The notebook's stored outputs come from one draw (the networks' ``random_state=21``); its text
+states which conclusions hold over other seeds, from the table ``benchmarks/seeds.py`` writes
+(``benchmarks/results/seeds.csv``). Each test here asserts the direction the text states for the
+networks of five seeds.
+
+Training ten networks takes about 20 s of CPU, too slow for every test run, so by default the
+values come from the committed table, and :func:`test_the_results_table_matches_a_fresh_run`
+retrains the networks of one seed and checks its values: a change to the models or helpers that
+moves the numbers fails there until the table is regenerated, and then the direction tests judge
+the new numbers. ``PITY_SEED_TESTS=recompute`` retrains all five seeds instead of reading the table.
 """
 
-import numpy as np
+import importlib.util
+import os
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
-from helpers import attacks, data, models, network
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = (21, 0, 1, 2, 3)
 
-SEEDS = (models.MNIST_SEED, 0, 1, 2, 3)
+
+def _seeds_module():
+    spec = importlib.util.spec_from_file_location("seeds_nb05", ROOT / "benchmarks" / "seeds.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = data.load_mnist_digits(digits=(0, 1, 2, 3))
-    return data.split_digits(X, y, test_size=0.25, random_state=0)
+def seeds():
+    module = _seeds_module()
+    assert set(SEEDS) <= set(module.SEEDS)
+    return module
 
 
 @pytest.fixture(scope="module")
-def networks(digits):
-    X_train, _, y_train, _ = digits
-    return {
-        seed: {
-            "identity": models.mnist_identity_network().set_params(random_state=seed).fit(X_train, y_train),
-            "tanh": models.mnist_tanh_network().set_params(random_state=seed).fit(X_train, y_train),
-        }
-        for seed in SEEDS
-    }
+def values(seeds) -> pd.DataFrame:
+    """One column per seed, one row per quantity."""
+    if os.environ.get("PITY_SEED_TESTS") == "recompute":
+        setup = seeds.digits_and_density()
+        return pd.DataFrame({seed: seeds.seed_values(seed, setup) for seed in SEEDS})
+    table = pd.read_csv(seeds.RESULTS / "seeds.csv")
+    return table.pivot(index="quantity", columns="seed", values="value")[list(SEEDS)]
 
 
-def _error(model, X, y):
-    return float(np.mean(model.predict(X) != y))
+def test_the_results_table_matches_a_fresh_run(seeds):
+    """Seed 0 retrained: its values in the committed table are what the code computes today.
 
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_the_tanh_network_is_the_more_accurate(networks, digits, seed):
-    _, X_test, _, y_test = digits
-    nets = networks[seed]
-    assert nets["tanh"].score(X_test, y_test) > nets["identity"].score(X_test, y_test)
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("eps", [0.02, 0.05])
-def test_the_identity_network_falls_faster_at_small_eps(networks, digits, seed, eps):
-    _, X_test, _, y_test = digits
-    nets = networks[seed]
-    for attack in (attacks.fgsm, lambda *args: attacks.pgd(*args, n_steps=10)):
-        identity = _error(nets["identity"], attack(nets["identity"], X_test, y_test, eps), y_test)
-        tanh = _error(nets["tanh"], attack(nets["tanh"], X_test, y_test, eps), y_test)
-        assert identity > tanh, (attack, identity, tanh)
+    Tolerances allow for another CPU (the networks' training is floating-point sensitive): 0.01
+    on accuracies, error rates, probabilities and one-pixel rates, 0.02 on ROC AUCs and shares of
+    fools, 1 on counts.
+    """
+    fresh = seeds.seed_values(0, seeds.digits_and_density())
+    table = pd.read_csv(seeds.RESULTS / "seeds.csv")
+    stored = table[table["seed"] == 0].set_index("quantity")["value"]
+    assert set(fresh) == set(stored.index)
+    for quantity, value in fresh.items():
+        tolerance = 1 if "(of 4)" in quantity else 0.02 if ("AUC" in quantity or "caught" in quantity) else 0.01
+        if "above" in quantity:
+            tolerance = 0  # a direction: must be the same
+        assert value == pytest.approx(stored[quantity], abs=tolerance), quantity
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_fgsm_levels_off_below_pgd_on_the_tanh_network(networks, digits, seed):
-    _, X_test, _, y_test = digits
-    tanh = networks[seed]["tanh"]
-    fgsm_error = _error(tanh, attacks.fgsm(tanh, X_test, y_test, 0.25), y_test)
-    pgd_error = _error(tanh, attacks.pgd(tanh, X_test, y_test, 0.25, n_steps=10), y_test)
-    assert fgsm_error < pgd_error
-    assert pgd_error >= 0.98  # "to zero here, and over the seeds to at most 1.8 %"
+def test_the_tanh_network_is_the_more_accurate(values, seed):
+    assert values.loc["tanh network: test accuracy", seed] > values.loc["identity network: test accuracy", seed]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_the_tanh_ceilings_stay_below_099(networks, seed):
-    ceiling = network.confidence_ceiling(networks[seed]["tanh"]).ceiling
-    assert np.all(ceiling < 0.99)
-    assert np.all(ceiling > 0.9)  # and the network still gets confident: the cap is not trivial
+@pytest.mark.parametrize("attack", ["FGSM", "PGD"])
+@pytest.mark.parametrize("eps", ["0.02", "0.05"])
+def test_the_identity_network_falls_faster_at_small_eps(values, seed, attack, eps):
+    identity = values.loc[f"identity network: {attack} error at eps {eps}", seed]
+    tanh = values.loc[f"tanh network: {attack} error at eps {eps}", seed]
+    assert identity > tanh
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_one_pixel_rates_are_a_few_per_cent(networks, digits, seed):
-    _, X_test, _, y_test = digits
-    nets = networks[seed]
-    correct = nets["identity"].predict(X_test) == y_test
-    exact = attacks.one_pixel_flips_linear(network.collapse_identity_network(nets["identity"]), X_test[correct])
-    assert 0 < exact.mean() < 0.1
-    correct = nets["tanh"].predict(X_test) == y_test
-    # the notebook's grid on every other correctly classified digit keeps the test fast
-    grid = attacks.one_pixel_flips_grid(nets["tanh"], X_test[correct][::2], values=np.linspace(0, 1, 5))
-    assert 0 < grid.mean() < 0.1
+def test_fgsm_levels_off_below_pgd_on_the_tanh_network(values, seed):
+    fgsm = values.loc["tanh network: FGSM error at eps 0.25", seed]
+    pgd = values.loc["tanh network: PGD error at eps 0.25", seed]
+    assert fgsm < pgd
+    assert pgd >= 0.98  # "to zero here, and over the seeds to at most 1.8 %"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_tanh_ceilings_stay_below_099(values, seed):
+    ceilings = values.loc[[q for q in values.index if q.startswith("tanh network: confidence ceiling")], seed]
+    assert len(ceilings) == 4
+    assert (ceilings < 0.99).all()
+    assert (ceilings > 0.9).all()  # and the network still gets confident: the cap is not trivial
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("quantity", ["identity network: one-pixel rate (exact)",
+                                      "tanh network: one-pixel rate (grid of 5 values)"])
+def test_one_pixel_rates_are_a_few_per_cent(values, seed, quantity):
+    assert 0 < values.loc[quantity, seed] < 0.1

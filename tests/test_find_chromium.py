@@ -1,6 +1,7 @@
 """scripts/find_chromium.py: which browser the site test uses, in the documented order."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("find_chromium", ROOT / "scripts" / "find_chromium.py")
 find_chromium = importlib.util.module_from_spec(_spec)
+sys.modules["find_chromium"] = find_chromium  # dataclasses look their module up there
 _spec.loader.exec_module(find_chromium)
 
 

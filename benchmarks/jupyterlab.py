@@ -68,27 +68,31 @@ print(json.dumps({"seconds": seconds}))
 
 # Run in the JupyterLab page: wait for the notebook's kernel, press Run All, wait until every code
 # cell has an execution count and the kernel is idle again. Returns the seconds and any errors.
-_RUN_ALL = """async () => {
+_RUN_ALL = """async (path) => {
     const app = window.jupyterapp;
     const sleep = ms => new Promise(done => setTimeout(done, ms));
-    let panel = null;
-    for (let i = 0; i < 600 && !(panel && panel.sessionContext); i++) {
-        panel = app.shell.currentWidget;
-        await sleep(100);
-    }
+    const deadline = performance.now() + 1200 * 1000;
+    const waitFor = async (condition, what) => {
+        while (!condition()) {
+            if (performance.now() > deadline) { throw new Error(`timed out waiting for ${what}`); }
+            await sleep(50);
+        }
+    };
+    // The notebook's own panel (not whatever tab JupyterLab restored or focused).
+    const find = () => Array.from(app.shell.widgets("main"))
+        .find(widget => widget.context && widget.context.path === path && widget.sessionContext);
+    await waitFor(() => find(), `the panel of ${path}`);
+    const panel = find();
     await panel.context.ready;
     await panel.sessionContext.ready;
-    while (!panel.sessionContext.session || !panel.sessionContext.session.kernel
-           || panel.sessionContext.session.kernel.status !== "idle") {
-        await sleep(100);
-    }
+    const kernel = () => panel.sessionContext.session && panel.sessionContext.session.kernel;
+    await waitFor(() => kernel() && kernel().status === "idle", "an idle kernel");
     const cells = () => Array.from(panel.content.widgets).filter(cell => cell.model.type === "code");
+    app.shell.activateById(panel.id);
     const start = performance.now();
     await app.commands.execute("notebook:run-all-cells");
-    while (cells().some(cell => cell.model.executionCount === null)
-           || panel.sessionContext.session.kernel.status !== "idle") {
-        await sleep(50);
-    }
+    await waitFor(() => cells().every(cell => cell.model.executionCount !== null)
+                  && kernel().status === "idle", "Run All to finish");
     const seconds = (performance.now() - start) / 1000;
     const errors = cells().flatMap(cell => {
         const outputs = cell.model.outputs;
@@ -96,8 +100,9 @@ _RUN_ALL = """async () => {
             .filter(output => output.output_type === "error")
             .map(output => `${output.ename}: ${output.evalue}`);
     });
+    const count = cells().length;
     await panel.sessionContext.shutdown();
-    return {seconds, errors, cells: cells().length};
+    return {seconds, errors, cells: count};
 }"""
 
 
@@ -178,10 +183,10 @@ def run_all_in_lab(context, base: str, token: str, relative: str) -> float:
     """Open the notebook in JupyterLab, Run All, return the seconds; fail on an error output."""
     page = context.new_page()
     try:
-        page.goto(f"{base}/lab/tree/{relative}?token={token}", wait_until="load")
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget",
-                               timeout=120_000)
-        result = page.evaluate(_RUN_ALL)
+        # ?reset: a fresh workspace, without the tabs of the previous notebook.
+        page.goto(f"{base}/lab/tree/{relative}?reset&token={token}", wait_until="load")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=120_000)
+        result = page.evaluate(_RUN_ALL, relative)
     finally:
         page.close()
     if result["errors"]:

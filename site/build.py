@@ -43,7 +43,7 @@ ARCHIVE = BOOK_SOURCE / "pity-the-fool.zip"
 #: The folder every file of the archive sits in.
 ARCHIVE_PREFIX = "pity-the-fool/"
 #: Left out of an archive made outside a git clone: what the build, the tests and ``make venv``
-#: write (the same as .gitignore).
+#: write (as .gitignore does; also ``*.egg-info`` and everything in ``data/`` but its README).
 NOT_ARCHIVED = {".git", ".venv", "_build", "__pycache__", ".ipynb_checkpoints", "screenshots",
                 ARCHIVE.name}
 #: A markdown link from a notebook to a page of the site: ``](../site/page.md)``.
@@ -86,7 +86,8 @@ def _zip_files_on_disk(folder: Path, archive: Path) -> None:
             for name in sorted(files):
                 path = Path(root) / name
                 relative = path.relative_to(folder)
-                if name in NOT_ARCHIVED or relative.parts[:2] == ("site", "notebooks"):
+                if (name in NOT_ARCHIVED or relative.parts[:2] == ("site", "notebooks")
+                        or (relative.parts[0] == "data" and relative != Path("data", "README.md"))):
                     continue
                 bundle.write(path, ARCHIVE_PREFIX + relative.as_posix())
 

@@ -60,7 +60,8 @@ def test_the_site_copies_of_the_notebooks_link_to_site_pages_from_inside_site():
 
 def _tree(folder: Path) -> Path:
     for relative in ("README.md", "notebooks/01-a.ipynb", "helpers/__init__.py", ".venv/bin/python",
-                     "_build/html/index.html", "helpers/__pycache__/x.pyc", "site/notebooks/01-a.ipynb"):
+                     "_build/html/index.html", "helpers/__pycache__/x.pyc", "site/notebooks/01-a.ipynb",
+                     "data/README.md", "data/mnist_784.npz"):
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         (folder / relative).write_text(relative)
     return folder
@@ -72,7 +73,8 @@ def test_outside_a_git_clone_the_archive_holds_the_files_on_disk_but_no_build_ou
     assert "not a git clone" in build.write_archive(folder, archive)
     with zipfile.ZipFile(archive) as bundle:
         assert sorted(bundle.namelist()) == [
-            "pity-the-fool/README.md", "pity-the-fool/helpers/__init__.py", "pity-the-fool/notebooks/01-a.ipynb",
+            "pity-the-fool/README.md", "pity-the-fool/data/README.md", "pity-the-fool/helpers/__init__.py",
+            "pity-the-fool/notebooks/01-a.ipynb",
         ]
 
 
@@ -80,7 +82,7 @@ def test_in_a_git_clone_the_archive_is_the_committed_tree(tmp_path):
     folder = _tree(tmp_path / "series")
     git = ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "README.md", "notebooks", "helpers/__init__.py"], check=True)
+    subprocess.run([*git, "add", "README.md", "notebooks", "helpers/__init__.py", "data/README.md"], check=True)
     subprocess.run([*git, "commit", "-qm", "x"], check=True)
     (folder / "README.md").write_text("changed, not committed")
     archive = tmp_path / "series.zip"

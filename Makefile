@@ -5,8 +5,8 @@
 #   make site   render the site alone from the outputs stored in the notebooks (_build/html)
 #   make lab    set up .venv and open the series in JupyterLab (notebook 01), one BLAS thread
 # One BLAS thread: on 2 shared cores, competing OpenBLAS threads made runs 3-6x slower (measured;
-# benchmarks/results/jupyterlab.md). Every target below runs with these, `make lab`'s kernels too;
-# binder/start sets the same on Binder.
+# in JupyterLab 1.7-4.2x per notebook, benchmarks/results/jupyterlab.md). Every target below runs
+# with these, `make lab`'s kernels too; binder/start sets the same on Binder.
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 PYTHON ?= python3

@@ -194,14 +194,18 @@ def run_all_in_lab(context, base: str, token: str, relative: str) -> float:
     return result["seconds"]
 
 
-def write_results(seconds: dict[str, dict[str, list[float]]], repeats: int, load: str) -> str:
+def write_results(seconds: dict[str, dict[str, list[float]]], repeats: int, load: str, load_after: str) -> str:
     """Write the Markdown table; return the verdict sentence."""
     rows, worst = [], 0.0
+
+    def rounds(values: list[float]) -> str:
+        return "; ".join(f"{value:.1f}" for value in values)
+
     for name, ways in seconds.items():
         make, plain, started = (statistics.median(ways[way]) for way in WAYS)
         worst = max(worst, started / make)
-        rows.append(f"| {name} | {make:.1f} | {plain:.1f} ({plain / make:.2f}×) | "
-                    f"{started:.1f} ({started / make:.2f}×) |")
+        rows.append(f"| {name} | {make:.1f} ({rounds(ways[WAYS[0]])}) | {plain:.1f} ({plain / make:.2f}×; "
+                    f"{rounds(ways[WAYS[1]])}) | {started:.1f} ({started / make:.2f}×; {rounds(ways[WAYS[2]])}) |")
     totals = [sum(statistics.median(ways[way]) for ways in seconds.values()) for way in WAYS]
     verdict = (
         f"Run All through binder/start (the thread settings of `make lab` and Binder) is at most "
@@ -215,8 +219,10 @@ def write_results(seconds: dict[str, dict[str, list[float]]], repeats: int, load
         f"Command: `make benchmark-lab` (`python benchmarks/jupyterlab.py`), "
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Machine: {platform.machine()}, "
         f"{os.cpu_count()} CPU cores (shared), Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}; load average when the run started "
-        f"(1, 5, 15 min): {load}.",
+        f"{platform.system()} {platform.release()}; load average (1, 5, 15 min) when the run "
+        f"started: {load}, when it ended: {load_after}. Other work shared the machine: single "
+        "runs vary, so each cell lists the rounds after the median, and the three ways of a "
+        "round ran back to back.",
         "",
         "Seconds from the first cell to the last, the kernel already started; medians of "
         f"{repeats} rounds (each round runs every notebook the three ways, one after the other).",
@@ -229,7 +235,8 @@ def write_results(seconds: dict[str, dict[str, list[float]]], repeats: int, load
         "- **binder/start jupyter lab**: the same, JupyterLab started through Binder's start script, "
         "which sets the two variables (as `make lab` does).",
         "",
-        "| notebook | make notebooks (s) | jupyter lab (s, × make) | binder/start jupyter lab (s, × make) |",
+        "| notebook | make notebooks (s; rounds) | jupyter lab (s, × make; rounds) | "
+        "binder/start jupyter lab (s, × make; rounds) |",
         "|---|---:|---:|---:|",
         *rows,
         f"| **series** | **{totals[0]:.1f}** | **{totals[1]:.1f} ({totals[1] / totals[0]:.2f}×)** | "
@@ -284,7 +291,8 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.notebooks:
         print("(a subset of the notebooks: results not written)")
         return
-    print(write_results(seconds, arguments.repeats, load))
+    load_after = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(write_results(seconds, arguments.repeats, load, load_after))
     print(f"written to {RESULTS.relative_to(ROOT)}")
 
 

@@ -16,8 +16,9 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg
 # Tests written ahead of the notebook changes they check (issue 14: navigation cells from
-# scripts/notebook_links.py, code lines within the site's column); delete once those are merged.
-PENDING_TESTS := --ignore=tests/test_notebook_structure.py
+# scripts/notebook_links.py, code lines within the site's column; issue 16: goals, summaries,
+# exercises); delete once those are merged.
+PENDING_TESTS := --ignore=tests/test_notebook_structure.py --ignore=tests/test_classroom_structure.py
 
 .PHONY: venv test unit nbval run notebooks site lab benchmark benchmark-lab clean
 

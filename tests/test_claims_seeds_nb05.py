@@ -43,7 +43,7 @@ def values(seeds) -> pd.DataFrame:
     if os.environ.get("PITY_SEED_TESTS") == "recompute":
         setup = seeds.digits_and_density()
         return pd.DataFrame({seed: seeds.seed_values(seed, setup) for seed in SEEDS})
-    table = pd.read_csv(seeds.RESULTS / "seeds.csv")
+    table = pd.read_csv(seeds.SEEDS_CSV)
     return table.pivot(index="quantity", columns="seed", values="value")[list(SEEDS)]
 
 
@@ -55,7 +55,7 @@ def test_the_results_table_matches_a_fresh_run(seeds):
     fools, 1 on counts.
     """
     fresh = seeds.seed_values(0, seeds.digits_and_density())
-    table = pd.read_csv(seeds.RESULTS / "seeds.csv")
+    table = pd.read_csv(seeds.SEEDS_CSV)
     stored = table[table["seed"] == 0].set_index("quantity")["value"]
     assert set(fresh) == set(stored.index)
     for quantity, value in fresh.items():

@@ -13,9 +13,7 @@ fails there until the table is regenerated, and then the direction tests judge t
 Notebook 05's statements are tested elsewhere.
 """
 
-import importlib.util
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,41 +21,31 @@ import pytest
 
 from helpers import data, models
 
-ROOT = Path(__file__).resolve().parents[1]
 SEEDS = (0, 1, 2, 3, 4)
 
 
-def _seeds_module():
-    spec = importlib.util.spec_from_file_location("seeds", ROOT / "benchmarks" / "seeds.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture(scope="module")
+def seeds(seeds_script):
+    assert seeds_script.FRESH_SEEDS == SEEDS
+    return seeds_script
 
 
 @pytest.fixture(scope="module")
-def seeds():
-    module = _seeds_module()
-    assert module.FRESH_SEEDS == SEEDS
-    return module
-
-
-@pytest.fixture(scope="module")
-def rows(seeds) -> pd.DataFrame:
+def rows(seeds, seeds_setup) -> pd.DataFrame:
     """One row per seed: both networks trained with that seed, and every statement recomputed."""
     if os.environ.get("PITY_SEED_TESTS") == "recompute":
-        setup = seeds.digits_and_density()
-        return pd.DataFrame([seeds.seed_row(seed, setup) for seed in SEEDS]).set_index("seed")
+        return pd.DataFrame([seeds.seed_row(seed, seeds_setup) for seed in SEEDS]).set_index("seed")
     table = pd.read_csv(seeds.NETWORKS_CSV, index_col="seed")
     return table.loc[list(SEEDS)]
 
 
-def test_the_results_table_matches_a_fresh_run(seeds):
+def test_the_results_table_matches_a_fresh_run(seeds, seeds_setup):
     """Seed 0 retrained: its row in the committed table is what the code computes today.
 
     Tolerances allow for another CPU (the networks' training is floating-point sensitive):
     0.01 on accuracies and probabilities, 0.02 on ROC AUCs, 0.02 on shares, 1 on counts.
     """
-    fresh = seeds.seed_row(SEEDS[0], seeds.digits_and_density())
+    fresh = seeds.seed_row(SEEDS[0], seeds_setup)
     stored = pd.read_csv(seeds.NETWORKS_CSV, index_col="seed").loc[SEEDS[0]]
     assert set(stored.index) == set(fresh) - {"seed"}, "regenerate: python benchmarks/seeds.py"
     for column, value in fresh.items():

@@ -92,9 +92,10 @@ def digits_and_density() -> dict:
 
 def fit_networks(seed: int, setup: dict) -> dict:
     """The series' identity and tanh networks, trained with ``random_state=seed`` on ``setup``'s digits."""
+    X_train, y_train = setup["X_train"], setup["y_train"]
     return {
-        "identity network": models.mnist_identity_network(random_state=seed).fit(setup["X_train"], setup["y_train"]),
-        "tanh network": models.mnist_tanh_network(random_state=seed).fit(setup["X_train"], setup["y_train"]),
+        "identity network": models.mnist_identity_network(random_state=seed).fit(X_train, y_train),
+        "tanh network": models.mnist_tanh_network(random_state=seed).fit(X_train, y_train),
     }
 
 

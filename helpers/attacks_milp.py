@@ -1,0 +1,656 @@
+"""The exact smallest change that fools a ReLU network, by mixed-integer linear programming.
+
+A ReLU network is linear wherever no hidden unit changes sign, so "is there an ``x'`` within
+``eps`` of ``x``, inside the pixel box, that the network classifies as another class?" is a
+mixed-integer linear program: one binary variable per hidden unit that may change sign, and
+linear constraints for everything else (Tjeng, Xiao and Tedrake, "Evaluating robustness of
+neural networks with mixed integer programming", ICLR 2019: MIPVerify, solved there with
+Gurobi). Here the open-source solver HiGHS solves it, through ``scipy.optimize.milp``.
+
+The encoding follows MIPVerify:
+
+1. The search box: the pixel box cut to the ball of radius ``eps_high`` around ``x``, where
+   ``eps_high`` is a size at which an attack (PGD) already fooled the network, so the answer is
+   at most that and most units keep one sign inside the box.
+2. Bounds ``l <= z <= u`` on every hidden unit's pre-activation ``z`` over the box: interval
+   arithmetic, then, layer by layer, the smallest and largest ``z`` of each unit that the
+   intervals leave undecided over the linear-programming (LP) relaxation of the layers below.
+3. A unit with ``l >= 0`` is always on (``a = z``), one with ``u <= 0`` always off (``a = 0``);
+   only the others get a binary ``d`` and the big-M constraints
+   ``a >= z, a >= 0, a <= u d, a <= z - l (1 - d)``, exact for ``d`` in {0, 1}.
+
+The L-infinity and L1 norms of the change keep the program linear. L2 would make the objective
+quadratic, which HiGHS (``scipy.optimize.milp``) does not solve as a mixed-integer program, so it
+is not offered.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array
+from sklearn.neural_network import MLPClassifier
+
+from helpers._validation import check_features, check_range
+from helpers.network import check_network
+
+#: The norms of the change the exact search handles (both keep the program linear).
+EXACT_NORMS: tuple[str, str] = ("inf", "1")
+#: How the pre-activation bounds are computed: interval arithmetic, then LP ("lp"), or alone.
+BOUND_METHODS: tuple[str, str] = ("lp", "interval")
+#: How the other class is chosen: one program per class, or one program with a disjunction.
+FORMULATIONS: tuple[str, str] = ("per target", "disjunction")
+
+_MILP_STATUS = {0: "optimal", 1: "time limit", 2: "infeasible"}
+
+
+@dataclass(frozen=True)
+class ExactMinimum:
+    """The exact smallest change that makes a ReLU network predict another class, per row.
+
+    Attributes
+    ----------
+    norm : str
+        ``"inf"`` or ``"1"``: the norm in which ``eps`` measures the change.
+    eps : ndarray of shape (n_samples,)
+        The smallest size of a fooling change: proven where ``status`` is ``"optimal"`` (to the
+        relative gap ``mip_rel_gap``), otherwise the best found (``inf`` if none).
+    x_adv : ndarray of shape (n_samples, n_features)
+        A changed row of size ``eps``, inside the pixel box, that the network classifies as
+        ``target``; NaN where none was found.
+    target : ndarray of shape (n_samples,), dtype object
+        The class predicted at ``x_adv`` (None where none was found).
+    status : ndarray of shape (n_samples,), dtype object
+        ``"optimal"``: ``eps`` is proven minimal. ``"time limit"``: the solver stopped first;
+        ``eps`` is only an upper bound and ``lower_bound`` what is proven — never an exact
+        answer. ``"no adversarial"``: proven that nothing in the pixel box fools the network.
+    lower_bound, upper_bound : ndarray of shape (n_samples,)
+        Proven: the smallest fooling change lies between them.
+    solve_time : ndarray of shape (n_samples,)
+        Wall time per row in seconds (bounds and every program).
+    n_binaries : ndarray of shape (n_samples,), dtype int
+        Hidden units whose sign the bounds left open: one binary variable each.
+    """
+
+    norm: str
+    eps: np.ndarray
+    x_adv: np.ndarray
+    target: np.ndarray
+    status: np.ndarray
+    lower_bound: np.ndarray
+    upper_bound: np.ndarray
+    solve_time: np.ndarray
+    n_binaries: np.ndarray
+
+    @property
+    def optimal(self) -> np.ndarray:
+        """Boolean array of shape (n_samples,): rows whose ``eps`` is proven minimal."""
+        return self.status == "optimal"
+
+
+# --- Checks ---------------------------------------------------------------------------------
+
+
+def _check_relu_network(model: Any) -> MLPClassifier:
+    check_network(model)
+    if model.activation != "relu":
+        raise ValueError(
+            f"the exact search encodes ReLU units; this network uses activation="
+            f"{model.activation!r}. Fit an MLPClassifier with activation='relu' "
+            "(for example helpers.models.mnist_relu_network())."
+        )
+    return model
+
+
+def _check_exact_norm(norm: Any) -> str:
+    key = "inf" if (isinstance(norm, (int, float)) and np.isinf(norm)) else str(norm)
+    key = {"1.0": "1"}.get(key, key)
+    if key == "2" or key == "2.0":
+        raise ValueError(
+            "the L2 minimum is a mixed-integer quadratic program, which scipy.optimize.milp "
+            "(HiGHS) does not solve; use norm=np.inf or norm=1."
+        )
+    if key not in EXACT_NORMS:
+        raise ValueError(f"unknown norm {norm!r}; use np.inf (L-infinity) or 1 (L1).")
+    return key
+
+
+def _check_choice(value: Any, choices: tuple[str, ...], name: str) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}.")
+    return value
+
+
+def _check_in_box(X: np.ndarray, clip: tuple[float, float]) -> None:
+    if X.min() < clip[0] or X.max() > clip[1]:
+        raise ValueError(
+            f"X has values in [{X.min():.3g}, {X.max():.3g}], outside clip={clip!r}; the exact "
+            "search looks for x' inside that box, so rescale X into it (pixels in [0, 1])."
+        )
+
+
+def _check_positive(value: Any, name: str) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number > 0; got {value!r}.") from None
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
+    return value
+
+
+# --- The network as linear algebra ----------------------------------------------------------
+
+
+def _output_weights(model: MLPClassifier) -> tuple[np.ndarray, np.ndarray]:
+    """Logit weights (n_last_hidden, n_classes) and biases; two classes get the logits (0, s)."""
+    W, b = model.coefs_[-1], model.intercepts_[-1]
+    if W.shape[1] == 1:  # binary: P(class 1) = sigmoid(s), the softmax of (0, s)
+        W = np.hstack([np.zeros_like(W), W])
+        b = np.concatenate([[0.0], b])
+    return W, b
+
+
+def relu_logits(model: MLPClassifier, X: np.ndarray) -> np.ndarray:
+    """Logits of a ReLU network, one column per class (two for a two-class network).
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted, ``activation="relu"``.
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+        ``argmax`` along axis 1 is ``model.predict``'s class index.
+    """
+    a = X
+    for W, b in zip(model.coefs_[:-1], model.intercepts_[:-1]):
+        a = np.maximum(a @ W + b, 0.0)
+    W, b = _output_weights(model)
+    return a @ W + b
+
+
+def _interval(W: np.ndarray, b: np.ndarray, low: np.ndarray, high: np.ndarray):
+    """Bounds of ``a @ W + b`` over the box ``low <= a <= high``."""
+    positive, negative = np.maximum(W, 0.0), np.minimum(W, 0.0)
+    return low @ positive + high @ negative + b, high @ positive + low @ negative + b
+
+
+class _Encoding:
+    """Sparse rows and variable bounds of a (mixed-integer) linear program, built in blocks."""
+
+    def __init__(self) -> None:
+        self.n_columns = 0
+        self.n_rows = 0
+        self.triplets: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.row_low: list[np.ndarray] = []
+        self.row_high: list[np.ndarray] = []
+        self.var_low: list[np.ndarray] = []
+        self.var_high: list[np.ndarray] = []
+        self.integer: list[np.ndarray] = []
+
+    def variables(self, low: np.ndarray, high: np.ndarray, integer: bool = False) -> np.ndarray:
+        """Add ``len(low)`` variables; return their columns."""
+        columns = self.n_columns + np.arange(len(low))
+        self.n_columns += len(low)
+        self.var_low.append(np.asarray(low, dtype=float))
+        self.var_high.append(np.asarray(high, dtype=float))
+        self.integer.append(np.full(len(low), float(integer)))
+        return columns
+
+    def rows(self, matrix: np.ndarray, columns: np.ndarray, low: Any, high: Any) -> None:
+        """Add the rows ``low <= matrix @ v[columns] <= high`` (matrix dense, zeros dropped)."""
+        r, c = np.nonzero(matrix)
+        self.triplets.append((matrix[r, c], self.n_rows + r, np.asarray(columns)[c]))
+        n = matrix.shape[0]
+        self.row_low.append(np.broadcast_to(np.asarray(low, dtype=float), n))
+        self.row_high.append(np.broadcast_to(np.asarray(high, dtype=float), n))
+        self.n_rows += n
+
+    def copy(self) -> "_Encoding":
+        """A copy to which rows and variables can be added without changing this one."""
+        other = _Encoding()
+        other.n_columns, other.n_rows = self.n_columns, self.n_rows
+        for name in ("triplets", "row_low", "row_high", "var_low", "var_high", "integer"):
+            setattr(other, name, list(getattr(self, name)))
+        return other
+
+    def objective(self, columns: np.ndarray, weights: Any) -> np.ndarray:
+        """An objective vector: ``weights`` on ``columns``, zero elsewhere."""
+        c = np.zeros(self.n_columns)
+        c[columns] = weights
+        return c
+
+    def solve(self, objective: np.ndarray, integral: bool, time_limit: float | None = None,
+              mip_rel_gap: float = 1e-6):
+        """``scipy.optimize.milp`` on these rows (the LP relaxation unless ``integral``)."""
+        values, r, c = (np.concatenate(parts) for parts in zip(*self.triplets))
+        matrix = coo_array((values, (r, c)), shape=(self.n_rows, self.n_columns)).tocsr()
+        options: dict[str, Any] = {"mip_rel_gap": mip_rel_gap}
+        if time_limit is not None:
+            options["time_limit"] = max(time_limit, 1e-3)
+        return milp(
+            objective,
+            constraints=LinearConstraint(matrix, np.concatenate(self.row_low),
+                                         np.concatenate(self.row_high)),
+            bounds=Bounds(np.concatenate(self.var_low), np.concatenate(self.var_high)),
+            integrality=np.concatenate(self.integer) if integral else None,
+            options=options,
+        )
+
+
+@dataclass
+class _Region:
+    """The search region around one row: the box, the ball, and the hidden units' bounds."""
+
+    x0: np.ndarray
+    norm: str
+    eps_low: float
+    eps_high: float
+    clip: tuple[float, float]
+
+    @property
+    def box(self) -> tuple[np.ndarray, np.ndarray]:
+        return (np.maximum(self.x0 - self.eps_high, self.clip[0]),
+                np.minimum(self.x0 + self.eps_high, self.clip[1]))
+
+    def encode(self, model: MLPClassifier, lows: list, highs: list, n_layers: int,
+               with_size: bool = True):
+        """Program of the first ``n_layers`` hidden layers; returns it, ``a`` columns, binaries.
+
+        Columns: ``x``, the norm's block (one ``eps``, or one ``t_i >= |x_i - x0_i|`` per
+        feature for L1), then ``a`` of each hidden layer, and one binary per undecided unit.
+        Without ``with_size``, the L-infinity block is left out: the box alone is then the
+        ball, which is all that bounds need.
+        """
+        program = _Encoding()
+        n = len(self.x0)
+        x = program.variables(*self.box)
+        ones = np.ones((n, 1))
+        if self.norm == "inf" and not with_size:
+            norm_columns = np.array([], dtype=int)
+        elif self.norm == "inf":  # -eps <= x_i - x0_i <= eps
+            eps = program.variables([self.eps_low], [self.eps_high])
+            columns = np.concatenate([x, eps])
+            program.rows(np.hstack([np.eye(n), -ones]), columns, -np.inf, self.x0)
+            program.rows(np.hstack([np.eye(n), ones]), columns, self.x0, np.inf)
+            norm_columns = eps
+        else:  # t_i >= |x_i - x0_i| and eps_low <= sum(t) <= eps_high
+            t = program.variables(np.zeros(n), np.full(n, self.eps_high))
+            columns = np.concatenate([x, t])
+            program.rows(np.hstack([np.eye(n), -np.eye(n)]), columns, -np.inf, self.x0)
+            program.rows(np.hstack([np.eye(n), np.eye(n)]), columns, self.x0, np.inf)
+            program.rows(np.ones((1, n)), t, self.eps_low, self.eps_high)
+            norm_columns = t
+        previous = x
+        n_binaries = 0
+        for k in range(n_layers):
+            W, b, lo, hi = model.coefs_[k], model.intercepts_[k], lows[k], highs[k]
+            size = len(b)
+            # z = W.T a_prev + b, as variables: the dense rows are these alone, every ReLU
+            # row below has two or three entries (cheap for the solver's cuts)
+            z = program.variables(lo, hi)
+            program.rows(np.hstack([-W.T, np.eye(size)]), np.concatenate([previous, z]), b, b)
+            a = program.variables(np.zeros(size), np.maximum(hi, 0.0))
+            on = np.flatnonzero(lo >= 0)
+            open_ = np.flatnonzero((lo < 0) & (hi > 0))
+            pair = np.array([[1.0, -1.0]])
+            # always on: a_j = z_j (always off: a_j = 0, its bounds)
+            for j in on:
+                program.rows(pair, [a[j], z[j]], 0.0, 0.0)
+            d = program.variables(np.zeros(len(open_)), np.ones(len(open_)), integer=True)
+            n_binaries += len(open_)
+            for j, d_j in zip(open_, d):  # a >= z; a <= z - l (1 - d); a <= u d
+                program.rows(pair, [a[j], z[j]], 0.0, np.inf)
+                program.rows(np.array([[1.0, -1.0, -lo[j]]]), [a[j], z[j], d_j], -np.inf, -lo[j])
+                program.rows(np.array([[1.0, -hi[j]]]), [a[j], d_j], -np.inf, 0.0)
+            previous = a
+        return program, previous, norm_columns, n_binaries
+
+
+def _hidden_bounds(model: MLPClassifier, region: _Region, method: str):
+    """Pre-activation bounds ``(lows, highs)`` of every hidden layer over the region.
+
+    Interval arithmetic, layer by layer; with ``method="lp"`` every unit that the intervals
+    leave undecided (``l < 0 < u``) from the second hidden layer on gets the smallest and largest
+    pre-activation over the LP relaxation of the layers below (over a box, the first layer's
+    intervals are already exact).
+    """
+    low, high = region.box
+    lows: list[np.ndarray] = []
+    highs: list[np.ndarray] = []
+    for k in range(len(model.coefs_) - 1):
+        W, b = model.coefs_[k], model.intercepts_[k]
+        lo, hi = _interval(W, b, low, high)
+        undecided = np.flatnonzero((lo < 0) & (hi > 0))
+        if method == "lp" and k >= 1 and len(undecided):
+            program, a, _, _ = region.encode(model, lows, highs, k, with_size=False)
+            for j in undecided:
+                lo[j], hi[j] = _lp_range(program, a, W[:, j], b[j], lo[j], hi[j])
+        lows.append(lo)
+        highs.append(hi)
+        low, high = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
+    return lows, highs
+
+
+def _lp_range(program: _Encoding, columns: np.ndarray, weights: np.ndarray, offset: float,
+              low: float, high: float) -> tuple[float, float]:
+    """``weights @ v[columns] + offset`` over the LP relaxation, intersected with (low, high)."""
+    c = program.objective(columns, weights)
+    smallest, largest = program.solve(c, False), program.solve(-c, False)
+    if smallest.status == 0:
+        low = max(low, smallest.fun + offset)
+    if largest.status == 0:
+        high = min(high, -largest.fun + offset)
+    return low, high
+
+
+def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: str,
+               formulation: str, time_limit: float, margin: float, mip_rel_gap: float) -> dict:
+    """The exact search for one row; a dict of the :class:`ExactMinimum` fields."""
+    start = time.perf_counter()
+    predicted = int(relu_logits(model, x0[None, :]).argmax())
+    n_hidden = len(model.coefs_) - 1
+    lows, highs = _hidden_bounds(model, region, method)
+    program, a, norm_columns, n_binaries = region.encode(model, lows, highs, n_hidden)
+    W, b = _output_weights(model)
+    W_margin, b_margin = W - W[:, [predicted]], b - b[predicted]  # logit_t - logit_predicted
+    d_low, d_high = _interval(W_margin, b_margin, np.maximum(lows[-1], 0.0),
+                              np.maximum(highs[-1], 0.0))
+    targets = [t for t in range(W.shape[1]) if t != predicted]
+    if method == "lp":
+        for t in targets:
+            d_low[t], d_high[t] = _lp_range(program, a, W_margin[:, t], b_margin[t], d_low[t],
+                                            d_high[t])
+    targets = [t for t in targets if d_high[t] >= margin]  # the others are out of reach
+    size = program.objective(norm_columns, 1.0)
+    n = len(x0)
+    best = {"eps": np.inf, "x": None}
+    lower_bounds: list[float] = []
+    timed_out = False
+
+    def remaining() -> float:
+        return time_limit - (time.perf_counter() - start)
+
+    def record(result, cap: float) -> None:
+        nonlocal timed_out
+        if result.status == 2:  # nothing of size <= cap reaches this target
+            lower_bounds.append(cap)
+            return
+        dual = result.mip_dual_bound if result.mip_dual_bound is not None else result.fun
+        if result.status == 0:
+            lower_bounds.append(min(dual, result.fun))
+        else:
+            timed_out = True
+            lower_bounds.append(dual if dual is not None and np.isfinite(dual) else 0.0)
+        if result.x is not None and result.fun < best["eps"]:
+            best["eps"], best["x"] = result.fun, result.x[:n]
+
+    if formulation == "per target":
+        # the likeliest target first (largest reachable margin): its answer caps the others
+        for t in sorted(targets, key=lambda t: -d_high[t]):
+            cap = min(best["eps"], region.eps_high)
+            trial = program.copy()
+            trial.rows(W_margin[:, t][None, :], a, margin - b_margin[t], np.inf)
+            trial.rows(np.ones((1, len(norm_columns))), norm_columns, -np.inf, cap)
+            record(trial.solve(size, True, remaining(), mip_rel_gap), cap)
+    elif targets:
+        trial = program.copy()
+        s = trial.variables(np.zeros(len(targets)), np.ones(len(targets)), integer=True)
+        trial.rows(np.ones((1, len(s))), s, 1.0, np.inf)
+        for t, s_t in zip(targets, s):  # s_t = 1 forces logit_t - logit_predicted >= margin
+            trial.rows(np.array([np.append(W_margin[:, t], d_low[t] - margin)]),
+                       np.append(a, s_t), d_low[t] - b_margin[t], np.inf)
+        record(trial.solve(trial.objective(norm_columns, 1.0), True, remaining(), mip_rel_gap),
+               region.eps_high)
+    if not targets:
+        lower_bounds.append(region.eps_high)
+    elapsed = time.perf_counter() - start
+    lower = min(lower_bounds) if lower_bounds else region.eps_high
+    if best["x"] is None:
+        status = "time limit" if timed_out else "no adversarial"
+        return {"eps": np.inf, "x_adv": np.full(n, np.nan), "target": None, "status": status,
+                "lower_bound": lower, "upper_bound": np.inf, "solve_time": elapsed,
+                "n_binaries": n_binaries}
+    low_box, high_box = region.box
+    x_adv = np.clip(best["x"], low_box, high_box)
+    change = np.abs(x_adv - x0)
+    eps = change.max() if region.norm == "inf" else change.sum()
+    new_class = int(relu_logits(model, x_adv[None, :]).argmax())
+    return {"eps": eps, "x_adv": x_adv, "target": model.classes_[new_class],
+            "status": "time limit" if timed_out else "optimal",
+            "lower_bound": min(lower, eps), "upper_bound": eps, "solve_time": elapsed,
+            "n_binaries": n_binaries, "fooled": new_class != predicted}
+
+
+def _full_radius(x0: np.ndarray, norm: str, clip: tuple[float, float]) -> float:
+    """A radius whose ball contains the whole box ``clip``."""
+    reach = np.maximum(x0 - clip[0], clip[1] - x0)
+    return float(reach.max() if norm == "inf" else reach.sum())
+
+
+def _as_row_values(value: Any, n_samples: int, name: str) -> np.ndarray:
+    values = np.broadcast_to(np.asarray(value, dtype=float), (n_samples,))
+    if np.any(np.isnan(values)) or np.any(values < 0):
+        raise ValueError(f"{name} must be >= 0 for every row (inf: unknown); got {value!r}.")
+    return values
+
+
+def minimal_perturbation_relu(
+    model: MLPClassifier,
+    X: Any,
+    norm: Any = np.inf,
+    upper_bound: Any = None,
+    lower_bound: Any = 0.0,
+    bounds: str = "lp",
+    formulation: str = "per target",
+    time_limit: float = 60.0,
+    margin: float = 1e-6,
+    mip_rel_gap: float = 1e-6,
+    clip: tuple[float, float] = (0.0, 1.0),
+) -> ExactMinimum:
+    """Exact smallest change (L-infinity or L1) that makes a ReLU network predict another class.
+
+    For each row ``x``: the smallest ``eps`` such that some ``x'`` with ``||x' - x|| <= eps`` and
+    ``clip[0] <= x' <= clip[1]`` gets a logit of another class at least ``margin`` above the
+    logit of the class predicted at ``x`` — so ``x'`` is classified as another class. Solved to
+    proven optimality by mixed-integer linear programming (MIPVerify's encoding, HiGHS through
+    ``scipy.optimize.milp``; see the module's docstring), unless ``time_limit`` stops it first:
+    such a row's ``status`` says so and its ``eps`` is only an upper bound.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted, ``activation="relu"``.
+    X : array-like of shape (n_samples, n_features)
+        Rows inside ``clip``.
+    norm : {np.inf, 1}, default np.inf
+    upper_bound : float or array-like of shape (n_samples,), optional
+        A size (in ``norm``) at which a change is known to fool each row, for example an
+        attack's; the search box is cut to that ball. None: found here by PGD (the smallest
+        L-infinity PGD size by bisection, :func:`smallest_pgd`; for L1 the L1 size of that PGD
+        change). ``inf``: search the whole box. A row whose bound turns out too small is searched
+        again in the whole box.
+    lower_bound : float or array-like of shape (n_samples,), default 0
+        A size known to be too small to fool each row (added as a constraint).
+    bounds : {"lp", "interval"}, default "lp"
+        Pre-activation bounds: interval arithmetic, then tightened by LP (MIPVerify), or
+        interval arithmetic alone.
+    formulation : {"per target", "disjunction"}, default "per target"
+        One program per other class (each capped by the best size found so far), or one program
+        with a binary per class choosing which one to reach. ``benchmarks/exact.py`` measures
+        both; one program per class was faster there.
+    time_limit : float, default 60
+        Seconds per row for all its programs.
+    margin : float, default 1e-6
+        How far the other class's logit must exceed the predicted one's at ``x'``, so that the
+        prediction changes despite the solver's tolerances (about 1e-7).
+    mip_rel_gap : float, default 1e-6
+        Relative gap between the best size found and the proven lower bound at which HiGHS
+        declares a program solved.
+    clip : (low, high), default (0, 1)
+        The box ``x'`` must stay in (pixels).
+
+    Returns
+    -------
+    ExactMinimum
+        One entry per row: ``eps``, ``x_adv``, ``target``, ``status``, ``lower_bound``,
+        ``upper_bound``, ``solve_time`` and ``n_binaries``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an ``MLPClassifier``.
+    ValueError
+        If its activation is not ReLU, the norm is not L-infinity or L1 (L2 is named: it is not
+        a linear program), ``X`` has the wrong shape or lies outside ``clip``, a bound is
+        negative, ``lower_bound`` exceeds ``upper_bound`` (reversed), or an option is unknown.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    _check_relu_network(model)
+    norm = _check_exact_norm(norm)
+    clip = check_range(clip, "clip")
+    X = check_features(X, n_features=model.coefs_[0].shape[0], allow_1d=True)
+    _check_in_box(X, clip)
+    bounds = _check_choice(bounds, BOUND_METHODS, "bounds")
+    formulation = _check_choice(formulation, FORMULATIONS, "formulation")
+    time_limit = _check_positive(time_limit, "time_limit")
+    margin = _check_positive(margin, "margin")
+    mip_rel_gap = _check_positive(mip_rel_gap, "mip_rel_gap")
+    lower = _as_row_values(lower_bound, len(X), "lower_bound")
+    if upper_bound is not None:
+        upper = _as_row_values(upper_bound, len(X), "upper_bound")
+    if upper_bound is not None and np.any(lower > upper):
+        row = int(np.flatnonzero(lower > upper)[0])
+        raise ValueError(
+            f"lower_bound > upper_bound for row {row} ({lower[row]:g} > {upper[row]:g}): the "
+            "bounds are reversed; swap them."
+        )
+    if upper_bound is None:
+        labels = model.classes_[relu_logits(model, X).argmax(axis=1)]
+        found = smallest_pgd(model, X, labels, clip=clip)
+        size = np.abs(found.x_adv - X)
+        upper = np.where(found.fooled, size.max(axis=1) if norm == "inf" else size.sum(axis=1),
+                         np.inf)
+        upper = np.maximum(upper, lower)
+    rows = []
+    for x0, low, high in zip(X, lower, upper):
+        full = _full_radius(x0, norm, clip)
+        # a little room beyond the attack's size: its change must still be feasible with margin
+        high = min(high * (1 + 1e-3) + 1e-6, full)
+        result = _solve_row(model, x0, _Region(x0, norm, low, high, clip), bounds, formulation,
+                            time_limit, margin, mip_rel_gap)
+        if result["status"] == "no adversarial" and high < full:
+            spent = result["solve_time"]
+            result = _solve_row(model, x0, _Region(x0, norm, low, full, clip), bounds,
+                                formulation, max(time_limit - spent, 1e-3), margin, mip_rel_gap)
+            result["solve_time"] += spent
+        rows.append(result)
+    return ExactMinimum(
+        norm=norm,
+        eps=np.array([r["eps"] for r in rows]),
+        x_adv=np.array([r["x_adv"] for r in rows]),
+        target=np.array([r["target"] for r in rows], dtype=object),
+        status=np.array([r["status"] for r in rows], dtype=object),
+        lower_bound=np.array([r["lower_bound"] for r in rows]),
+        upper_bound=np.array([r["upper_bound"] for r in rows]),
+        solve_time=np.array([r["solve_time"] for r in rows]),
+        n_binaries=np.array([r["n_binaries"] for r in rows], dtype=int),
+    )
+
+
+@dataclass(frozen=True)
+class SmallestPGD:
+    """The smallest L-infinity PGD size, by bisection, that misclassifies each row.
+
+    Attributes
+    ----------
+    eps : ndarray of shape (n_samples,)
+        Smallest size found (within the bisection's resolution); NaN where PGD at ``high``
+        fools no restart.
+    x_adv : ndarray of shape (n_samples, n_features)
+        PGD's misclassified change of that size (``X`` itself where none was found).
+    fooled : ndarray of shape (n_samples,), dtype bool
+    """
+
+    eps: np.ndarray
+    x_adv: np.ndarray
+    fooled: np.ndarray
+
+
+def smallest_pgd(
+    model: Any,
+    X: Any,
+    y: Any,
+    high: float = 0.5,
+    n_bisections: int = 12,
+    n_restarts: int = 2,
+    n_steps: int = 20,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+    random_state: int = 0,
+) -> SmallestPGD:
+    """Smallest L-infinity size at which PGD misclassifies each row, by bisection on ``eps``.
+
+    At each size PGD (:func:`helpers.attacks.pgd`, ``n_steps`` steps of the default length) runs
+    from the row itself and from ``n_restarts`` random starts in the ball (seeds
+    ``random_state``, ``random_state + 1``, ...); the size fools the row if any run does. The
+    bisection starts from ``[0, high]`` and halves the interval ``n_bisections`` times, so the
+    answer is within ``high / 2**n_bisections`` of the smallest size PGD finds — an upper bound
+    on the true minimum, never a lower one.
+
+    Parameters
+    ----------
+    model : fitted model :mod:`helpers.gradients` differentiates
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels.
+    high : float, default 0.5
+    n_bisections : int, default 12
+    n_restarts : int, default 2
+        Random starts besides the start at the row itself (0: none).
+    n_steps : int, default 20
+    clip : (low, high) or None, default (0, 1)
+    random_state : int, default 0
+
+    Returns
+    -------
+    SmallestPGD
+    """
+    from helpers import attacks  # the gradient attacks (imported late: attacks is a sibling)
+
+    X = check_features(X)
+    y = np.asarray(y)
+    if not (isinstance(n_restarts, (int, np.integer)) and n_restarts >= 0):
+        raise ValueError(f"n_restarts must be a whole number >= 0; got {n_restarts!r}.")
+
+    def fooling(i: int, eps: float) -> np.ndarray | None:
+        for restart in range(n_restarts + 1):
+            x_adv = attacks.pgd(model, X[[i]], y[[i]], eps, n_steps=n_steps, clip=clip,
+                                random_start=restart > 0, random_state=random_state + restart)
+            if model.predict(x_adv)[0] != y[i]:
+                return x_adv[0]
+        return None
+
+    eps = np.full(len(X), np.nan)
+    x_best = X.copy()
+    for i in range(len(X)):
+        found = fooling(i, high)
+        if found is None:
+            continue
+        low, up = 0.0, high
+        for _ in range(n_bisections):
+            middle = (low + up) / 2
+            trial = fooling(i, middle)
+            if trial is None:
+                low = middle
+            else:
+                up, found = middle, trial
+        eps[i], x_best[i] = up, found
+    return SmallestPGD(eps=eps, x_adv=x_best, fooled=~np.isnan(eps))

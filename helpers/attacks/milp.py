@@ -35,7 +35,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 from sklearn.neural_network import MLPClassifier
 
+from helpers import gradients
 from helpers._validation import check_features, check_range
+from helpers.attacks.evaluate import smallest_pgd
 from helpers.network import check_network
 
 #: The norms of the change the exact search handles (both keep the program linear).
@@ -153,27 +155,6 @@ def _output_weights(model: MLPClassifier) -> tuple[np.ndarray, np.ndarray]:
         W = np.hstack([np.zeros_like(W), W])
         b = np.concatenate([[0.0], b])
     return W, b
-
-
-def relu_logits(model: MLPClassifier, X: np.ndarray) -> np.ndarray:
-    """Logits of a ReLU network, one column per class (two for a two-class network).
-
-    Parameters
-    ----------
-    model : MLPClassifier
-        Fitted, ``activation="relu"``.
-    X : ndarray of shape (n_samples, n_features)
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_classes)
-        ``argmax`` along axis 1 is ``model.predict``'s class index.
-    """
-    a = X
-    for W, b in zip(model.coefs_[:-1], model.intercepts_[:-1]):
-        a = np.maximum(a @ W + b, 0.0)
-    W, b = _output_weights(model)
-    return a @ W + b
 
 
 def _interval(W: np.ndarray, b: np.ndarray, low: np.ndarray, high: np.ndarray):
@@ -351,14 +332,20 @@ def _lp_range(program: _Encoding, columns: np.ndarray, weights: np.ndarray, offs
     return low, high
 
 
-def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: str,
-               formulation: str, time_limit: float, margin: float, mip_rel_gap: float) -> dict:
-    """The exact search for one row; a dict of the :class:`ExactMinimum` fields."""
-    start = time.perf_counter()
-    predicted = int(relu_logits(model, x0[None, :]).argmax())
-    n_hidden = len(model.coefs_) - 1
+def _network_program(model: MLPClassifier, region: _Region, method: str, margin: float,
+                     with_size: bool = False):
+    """The network's program over the region, and the classes a change inside it may reach.
+
+    Returns the program, the last hidden layer's columns, the weights and biases of the logit
+    differences ``logit_t - logit_predicted`` (one column per class), the reachable targets
+    (sorted, the largest upper bound of that difference first), and ``(d_low, d_high,
+    norm_columns, n_binaries)``.
+    """
+    x0 = region.x0
+    predicted = int(gradients.logits(model, x0[None, :]).argmax())
     lows, highs = _hidden_bounds(model, region, method)
-    program, a, norm_columns, n_binaries = region.encode(model, lows, highs, n_hidden)
+    program, a, norm_columns, n_binaries = region.encode(model, lows, highs, len(lows),
+                                                         with_size=with_size)
     W, b = _output_weights(model)
     W_margin, b_margin = W - W[:, [predicted]], b - b[predicted]  # logit_t - logit_predicted
     d_low, d_high = _interval(W_margin, b_margin, np.maximum(lows[-1], 0.0),
@@ -368,7 +355,17 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
         for t in targets:
             d_low[t], d_high[t] = _lp_range(program, a, W_margin[:, t], b_margin[t], d_low[t],
                                             d_high[t])
-    targets = [t for t in targets if d_high[t] >= margin]  # the others are out of reach
+    targets = sorted((t for t in targets if d_high[t] >= margin), key=lambda t: -d_high[t])
+    return program, a, W_margin, b_margin, targets, (d_low, d_high, norm_columns, n_binaries)
+
+
+def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: str,
+               formulation: str, time_limit: float, margin: float, mip_rel_gap: float) -> dict:
+    """The exact search for one row; a dict of the :class:`ExactMinimum` fields."""
+    start = time.perf_counter()
+    predicted = int(gradients.logits(model, x0[None, :]).argmax())
+    program, a, W_margin, b_margin, targets, (d_low, d_high, norm_columns, n_binaries) = \
+        _network_program(model, region, method, margin, with_size=True)
     size = program.objective(norm_columns, 1.0)
     n = len(x0)
     best = {"eps": np.inf, "x": None}
@@ -394,7 +391,7 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
 
     if formulation == "per target":
         # the likeliest target first (largest reachable margin): its answer caps the others
-        for t in sorted(targets, key=lambda t: -d_high[t]):
+        for t in targets:
             cap = min(best["eps"], region.eps_high)
             trial = program.copy()
             trial.rows(W_margin[:, t][None, :], a, margin - b_margin[t], np.inf)
@@ -422,11 +419,105 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
     x_adv = np.clip(best["x"], low_box, high_box)
     change = np.abs(x_adv - x0)
     eps = change.max() if region.norm == "inf" else change.sum()
-    new_class = int(relu_logits(model, x_adv[None, :]).argmax())
+    new_class = int(gradients.logits(model, x_adv[None, :]).argmax())
     return {"eps": eps, "x_adv": x_adv, "target": model.classes_[new_class],
             "status": "time limit" if timed_out else "optimal",
             "lower_bound": min(lower, eps), "upper_bound": eps, "solve_time": elapsed,
             "n_binaries": n_binaries, "fooled": new_class != predicted}
+
+
+def _search_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: str,
+                formulation: str, time_limit: float, margin: float, mip_rel_gap: float) -> dict:
+    """The exact search for one row, in the box of the attack's size (or, if that box holds no
+    fooling change after all, in the whole pixel box)."""
+    full = _full_radius(x0, region.norm, region.clip)
+    # a little room beyond the attack's size: its change must stay feasible with the margin
+    high = min(region.eps_high * (1 + 1e-3) + 1e-6, full)
+    result = _solve_row(model, x0, _Region(x0, region.norm, region.eps_low, high, region.clip),
+                        method, formulation, time_limit, margin, mip_rel_gap)
+    if result["status"] == "no adversarial" and high < full:
+        spent = result["solve_time"]
+        result = _solve_row(model, x0, _Region(x0, region.norm, region.eps_low, full,
+                                               region.clip),
+                            method, formulation, max(time_limit - spent, 1e-3), margin,
+                            mip_rel_gap)
+        result["solve_time"] += spent
+    return result
+
+
+def adversarial_within_relu(
+    model: MLPClassifier,
+    X: Any,
+    eps: Any,
+    norm: Any = np.inf,
+    bounds: str = "lp",
+    time_limit: float = 60.0,
+    margin: float = 1e-6,
+    clip: tuple[float, float] = (0.0, 1.0),
+) -> np.ndarray:
+    """Whether any change of size at most ``eps`` fools a ReLU network, decided by MILP.
+
+    A feasibility program per other class (no objective): is there an ``x'`` inside ``clip``
+    with ``||x' - x|| <= eps`` whose logit for that class exceeds the predicted class's by at
+    least ``margin``? The same encoding as :func:`minimal_perturbation_relu`, with the box of
+    radius ``eps``.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted, ``activation="relu"``.
+    X : array-like of shape (n_samples, n_features)
+    eps : float or array-like of shape (n_samples,)
+        Size of the change, >= 0.
+    norm : {np.inf, 1}, default np.inf
+    bounds : {"lp", "interval"}, default "lp"
+    time_limit : float, default 60
+        Seconds per row.
+    margin : float, default 1e-6
+    clip : (low, high), default (0, 1)
+
+    Returns
+    -------
+    ndarray of shape (n_samples,), dtype object
+        ``"adversarial"`` (a fooling change exists, found and checked with the network),
+        ``"none"`` (proven: no change of that size fools it) or ``"time limit"`` (undecided).
+
+    Raises
+    ------
+    ValueError, TypeError, sklearn.exceptions.NotFittedError
+        As :func:`minimal_perturbation_relu`, and if ``eps`` is negative.
+    """
+    _check_relu_network(model)
+    norm = _check_exact_norm(norm)
+    clip = check_range(clip, "clip")
+    X = check_features(X, n_features=model.coefs_[0].shape[0], allow_1d=True)
+    _check_in_box(X, clip)
+    bounds = _check_choice(bounds, BOUND_METHODS, "bounds")
+    time_limit = _check_positive(time_limit, "time_limit")
+    margin = _check_positive(margin, "margin")
+    sizes = _as_row_values(eps, len(X), "eps")
+    answers = []
+    for x0, size in zip(X, sizes):
+        start = time.perf_counter()
+        program, a, W_margin, b_margin, targets, _ = _network_program(
+            model, _Region(x0, norm, 0.0, float(size), clip), bounds, margin)
+        answer = "none"
+        for t in targets:
+            trial = program.copy()
+            trial.rows(W_margin[:, t][None, :], a, margin - b_margin[t], np.inf)
+            left = time_limit - (time.perf_counter() - start)
+            found = trial.solve(np.zeros(trial.n_columns), True, left)
+            if found.status == 0:
+                x_adv = np.clip(found.x[:len(x0)], *clip)
+                fooled = gradients.logits(model, x_adv[None, :]).argmax() != \
+                    gradients.logits(model, x0[None, :]).argmax()
+                answer = "adversarial" if fooled else "time limit"
+                break
+            if found.status != 2:
+                answer = "time limit"
+                break
+        answers.append(answer)
+    return np.array(answers, dtype=object)
 
 
 def _full_radius(x0: np.ndarray, norm: str, clip: tuple[float, float]) -> float:
@@ -452,7 +543,7 @@ def minimal_perturbation_relu(
     formulation: str = "per target",
     time_limit: float = 60.0,
     margin: float = 1e-6,
-    mip_rel_gap: float = 1e-6,
+    mip_rel_gap: float = 1e-4,
     clip: tuple[float, float] = (0.0, 1.0),
 ) -> ExactMinimum:
     """Exact smallest change (L-infinity or L1) that makes a ReLU network predict another class.
@@ -491,9 +582,10 @@ def minimal_perturbation_relu(
     margin : float, default 1e-6
         How far the other class's logit must exceed the predicted one's at ``x'``, so that the
         prediction changes despite the solver's tolerances (about 1e-7).
-    mip_rel_gap : float, default 1e-6
+    mip_rel_gap : float, default 1e-4
         Relative gap between the best size found and the proven lower bound at which HiGHS
-        declares a program solved.
+        declares a program solved (its default). Smaller gaps approach the solver's tolerances
+        (about 1e-7 on sizes near 0.01) and made solves several times slower here.
     clip : (low, high), default (0, 1)
         The box ``x'`` must stay in (pixels).
 
@@ -534,25 +626,15 @@ def minimal_perturbation_relu(
             "bounds are reversed; swap them."
         )
     if upper_bound is None:
-        labels = model.classes_[relu_logits(model, X).argmax(axis=1)]
+        labels = model.classes_[gradients.logits(model, X).argmax(axis=1)]
         found = smallest_pgd(model, X, labels, clip=clip)
-        size = np.abs(found.x_adv - X)
+        size = np.abs(found.delta)
         upper = np.where(found.fooled, size.max(axis=1) if norm == "inf" else size.sum(axis=1),
                          np.inf)
         upper = np.maximum(upper, lower)
-    rows = []
-    for x0, low, high in zip(X, lower, upper):
-        full = _full_radius(x0, norm, clip)
-        # a little room beyond the attack's size: its change must still be feasible with margin
-        high = min(high * (1 + 1e-3) + 1e-6, full)
-        result = _solve_row(model, x0, _Region(x0, norm, low, high, clip), bounds, formulation,
-                            time_limit, margin, mip_rel_gap)
-        if result["status"] == "no adversarial" and high < full:
-            spent = result["solve_time"]
-            result = _solve_row(model, x0, _Region(x0, norm, low, full, clip), bounds,
-                                formulation, max(time_limit - spent, 1e-3), margin, mip_rel_gap)
-            result["solve_time"] += spent
-        rows.append(result)
+    rows = [_search_row(model, x0, _Region(x0, norm, low, high, clip), bounds, formulation,
+                        time_limit, margin, mip_rel_gap)
+            for x0, low, high in zip(X, lower, upper)]
     return ExactMinimum(
         norm=norm,
         eps=np.array([r["eps"] for r in rows]),
@@ -564,93 +646,3 @@ def minimal_perturbation_relu(
         solve_time=np.array([r["solve_time"] for r in rows]),
         n_binaries=np.array([r["n_binaries"] for r in rows], dtype=int),
     )
-
-
-@dataclass(frozen=True)
-class SmallestPGD:
-    """The smallest L-infinity PGD size, by bisection, that misclassifies each row.
-
-    Attributes
-    ----------
-    eps : ndarray of shape (n_samples,)
-        Smallest size found (within the bisection's resolution); NaN where PGD at ``high``
-        fools no restart.
-    x_adv : ndarray of shape (n_samples, n_features)
-        PGD's misclassified change of that size (``X`` itself where none was found).
-    fooled : ndarray of shape (n_samples,), dtype bool
-    """
-
-    eps: np.ndarray
-    x_adv: np.ndarray
-    fooled: np.ndarray
-
-
-def smallest_pgd(
-    model: Any,
-    X: Any,
-    y: Any,
-    high: float = 0.5,
-    n_bisections: int = 12,
-    n_restarts: int = 2,
-    n_steps: int = 20,
-    clip: tuple[float, float] | None = (0.0, 1.0),
-    random_state: int = 0,
-) -> SmallestPGD:
-    """Smallest L-infinity size at which PGD misclassifies each row, by bisection on ``eps``.
-
-    At each size PGD (:func:`helpers.attacks.pgd`, ``n_steps`` steps of the default length) runs
-    from the row itself and from ``n_restarts`` random starts in the ball (seeds
-    ``random_state``, ``random_state + 1``, ...); the size fools the row if any run does. The
-    bisection starts from ``[0, high]`` and halves the interval ``n_bisections`` times, so the
-    answer is within ``high / 2**n_bisections`` of the smallest size PGD finds — an upper bound
-    on the true minimum, never a lower one.
-
-    Parameters
-    ----------
-    model : fitted model :mod:`helpers.gradients` differentiates
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-        True labels.
-    high : float, default 0.5
-    n_bisections : int, default 12
-    n_restarts : int, default 2
-        Random starts besides the start at the row itself (0: none).
-    n_steps : int, default 20
-    clip : (low, high) or None, default (0, 1)
-    random_state : int, default 0
-
-    Returns
-    -------
-    SmallestPGD
-    """
-    from helpers import attacks  # the gradient attacks (imported late: attacks is a sibling)
-
-    X = check_features(X)
-    y = np.asarray(y)
-    if not (isinstance(n_restarts, (int, np.integer)) and n_restarts >= 0):
-        raise ValueError(f"n_restarts must be a whole number >= 0; got {n_restarts!r}.")
-
-    def fooling(i: int, eps: float) -> np.ndarray | None:
-        for restart in range(n_restarts + 1):
-            x_adv = attacks.pgd(model, X[[i]], y[[i]], eps, n_steps=n_steps, clip=clip,
-                                random_start=restart > 0, random_state=random_state + restart)
-            if model.predict(x_adv)[0] != y[i]:
-                return x_adv[0]
-        return None
-
-    eps = np.full(len(X), np.nan)
-    x_best = X.copy()
-    for i in range(len(X)):
-        found = fooling(i, high)
-        if found is None:
-            continue
-        low, up = 0.0, high
-        for _ in range(n_bisections):
-            middle = (low + up) / 2
-            trial = fooling(i, middle)
-            if trial is None:
-                low = middle
-            else:
-                up, found = middle, trial
-        eps[i], x_best[i] = up, found
-    return SmallestPGD(eps=eps, x_adv=x_best, fooled=~np.isnan(eps))

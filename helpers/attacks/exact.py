@@ -14,7 +14,9 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.neural_network import MLPClassifier
 
+from helpers import network
 from helpers._validation import check_features, check_range
 from helpers.attacks._checks import _check_clip
 from helpers.grids import distance_to_data, most_confident_direction, probability_along_ray
@@ -158,8 +160,10 @@ def minimal_linf_perturbation_linear(
 
     Parameters
     ----------
-    model : fitted linear classifier
-        See :func:`helpers.linear.linear_scores`.
+    model : fitted linear classifier, or MLPClassifier with ``activation="identity"``
+        See :func:`helpers.linear.linear_scores`. An identity network is a product of affine
+        maps, so it is collapsed to one (:func:`helpers.network.affine_head` of layer 0) and
+        answered exactly in the same way, without any solver.
     X : array-like of shape (n_samples, n_features)
     overshoot : float, default 0.0
         Relative step past the border (see :func:`minimal_perturbation_linear`).
@@ -182,7 +186,8 @@ def minimal_linf_perturbation_linear(
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
-    W, b = linear_scores(model)
+    is_identity_network = isinstance(model, MLPClassifier) and model.activation == "identity"
+    W, b = network.affine_head(model, 0) if is_identity_network else linear_scores(model)
     X = check_features(X, n_features=W.shape[1], allow_1d=True)
     if not overshoot >= 0:
         raise ValueError(f"overshoot must be >= 0; got {overshoot!r}.")

@@ -45,7 +45,7 @@ EXACT_NORMS: tuple[str, str] = ("inf", "1")
 #: How the pre-activation bounds are computed: interval arithmetic, then LP ("lp"), or alone.
 BOUND_METHODS: tuple[str, str] = ("lp", "interval")
 #: How the other class is chosen: one program per class, or one program with a disjunction.
-FORMULATIONS: tuple[str, str] = ("per target", "disjunction")
+FORMULATIONS: tuple[str, str] = ("disjunction", "per target")
 
 _MILP_STATUS = {0: "optimal", 1: "time limit", 2: "infeasible"}
 
@@ -71,7 +71,9 @@ class ExactMinimum:
         ``eps`` is only an upper bound and ``lower_bound`` what is proven — never an exact
         answer. ``"no adversarial"``: proven that nothing in the pixel box fools the network.
     lower_bound, upper_bound : ndarray of shape (n_samples,)
-        Proven: the smallest fooling change lies between them.
+        The smallest fooling change lies between them: the lower bound is the solver's proof,
+        the upper bound the size of ``x_adv`` or, where the time ran out first, the
+        ``upper_bound`` the search started from (an attack's size), if smaller.
     solve_time : ndarray of shape (n_samples,)
         Wall time per row in seconds (bounds and every program).
     n_binaries : ndarray of shape (n_samples,), dtype int
@@ -442,6 +444,8 @@ def _search_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: s
                             method, formulation, max(time_limit - spent, 1e-3), margin,
                             mip_rel_gap)
         result["solve_time"] += spent
+    if result["status"] == "time limit":  # what the attack found still holds
+        result["upper_bound"] = min(result["upper_bound"], region.eps_high)
     return result
 
 
@@ -540,7 +544,7 @@ def minimal_perturbation_relu(
     upper_bound: Any = None,
     lower_bound: Any = 0.0,
     bounds: str = "lp",
-    formulation: str = "per target",
+    formulation: str = "disjunction",
     time_limit: float = 60.0,
     margin: float = 1e-6,
     mip_rel_gap: float = 1e-4,
@@ -573,10 +577,11 @@ def minimal_perturbation_relu(
     bounds : {"lp", "interval"}, default "lp"
         Pre-activation bounds: interval arithmetic, then tightened by LP (MIPVerify), or
         interval arithmetic alone.
-    formulation : {"per target", "disjunction"}, default "per target"
-        One program per other class (each capped by the best size found so far), or one program
-        with a binary per class choosing which one to reach. ``benchmarks/exact.py`` measures
-        both; one program per class was faster there.
+    formulation : {"disjunction", "per target"}, default "disjunction"
+        One program with a binary per other class choosing which one to reach, or one program
+        per other class (each capped by the best size found so far). ``benchmarks/exact.py``
+        measures both (``benchmarks/results/exact.md``). With one program, a time limit still
+        leaves a lower bound over all classes; one program per class spends it on the first.
     time_limit : float, default 60
         Seconds per row for all its programs.
     margin : float, default 1e-6

@@ -25,6 +25,7 @@ from helpers.plotting.digits import (
     plot_hidden_layer,
     plot_loss_curves,
 )
+from helpers.plotting.exact import plot_attack_gaps, plot_minimal_changes
 from helpers.plotting.images import plot_perturbed_digit
 from helpers.plotting.regions import (
     plot_decision_regions,
@@ -51,6 +52,8 @@ __all__ = [
     "plot_hidden_layer",
     "plot_loss_curves",
     "plot_accuracy_under_attack",
+    "plot_attack_gaps",
+    "plot_minimal_changes",
     "plot_digit_grid",
     "plot_norm_agreement",
     "plot_perturbation_sizes",

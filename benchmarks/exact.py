@@ -146,8 +146,8 @@ def summary(n_digits: int) -> None:
         "## Solver",
         "",
         "| configuration | digits finished | proven optimal | time median (s) | p90 (s) | "
-        "max (s) | binaries median | binaries max |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "max (s) | binaries median | binaries max | proven lower bound / PGD size, median |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for config, results in solved.items():
         if not results:
@@ -155,11 +155,14 @@ def summary(n_digits: int) -> None:
         times = [r["solve_time"] for r in results.values()]
         binaries = [r["n_binaries"] for r in results.values()]
         optimal = sum(r["status"] == "optimal" for r in results.values())
+        position = {row: i for i, row in enumerate(found["rows"])}
+        proven = np.median([r["lower_bound"] / found["PGD"][position[r["row"]]]
+                            for r in results.values()])
         lines.append(
             f"| {config} ({CONFIGS[config]['bounds']} bounds, {CONFIGS[config]['formulation']}) "
             f"| {len(results)} of {len(rows)} | {optimal} ({optimal / len(results):.1%}) | "
             + " | ".join(_quantiles(times))
-            + f" | {np.median(binaries):.0f} | {max(binaries)} |")
+            + f" | {np.median(binaries):.0f} | {max(binaries)} | {proven:.2f} |")
     lines += ["", "Side by side, on the digits both configurations finished:", ""]
     base = solved["lp"]
     for config in ("interval", "per-target"):

@@ -66,6 +66,8 @@ class ExactMinimum:
         ``"optimal"``: ``eps`` is proven minimal. ``"time limit"``: the solver stopped first;
         ``eps`` is only an upper bound and ``lower_bound`` what is proven — never an exact
         answer. ``"no adversarial"``: proven that nothing in the pixel box fools the network.
+        ``"unverified"``: the solver's ``x_adv`` is not misclassified when the network itself
+        predicts it (the solver's tolerances exceeded ``margin``); not an exact answer either.
     lower_bound, upper_bound : ndarray of shape (n_samples,)
         The smallest fooling change lies between them: the lower bound is the solver's proof,
         the upper bound the size of ``x_adv`` or, where the time ran out first, the
@@ -148,7 +150,7 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
     """The exact search for one row; a dict of the :class:`ExactMinimum` fields."""
     start = time.perf_counter()
     predicted = int(gradients.logits(model, x0[None, :]).argmax())
-    program, a, W_margin, b_margin, targets, (d_low, d_high, norm_columns, n_binaries) = \
+    program, a, W_margin, b_margin, targets, (d_low, _, norm_columns, n_binaries) = \
         _network_program(model, region, method, margin, with_size=True)
     size = program.objective(norm_columns, 1.0)
     n = len(x0)
@@ -204,8 +206,11 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
     change = np.abs(x_adv - x0)
     eps = change.max() if region.norm == "inf" else change.sum()
     new_class = int(gradients.logits(model, x_adv[None, :]).argmax())
+    status = "time limit" if timed_out else "optimal"
+    if new_class == predicted:  # within the solver's tolerances, but not for the network itself
+        status = "unverified"
     return {"eps": eps, "x_adv": x_adv, "target": model.classes_[new_class],
-            "status": "time limit" if timed_out else "optimal",
+            "status": status,
             "lower_bound": min(lower, eps), "upper_bound": eps, "solve_time": elapsed,
             "n_binaries": n_binaries}
 

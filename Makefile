@@ -3,7 +3,10 @@
 #               every notebook with nbval
 #   make run    set up .venv, execute the whole series in place and render the site
 #   make site   render the site alone from the outputs stored in the notebooks (_build/html)
-# One BLAS thread: on 2 shared cores, competing OpenBLAS threads made runs 3-6x slower (measured).
+#   make lab    set up .venv and open the series in JupyterLab (notebook 01), one BLAS thread
+# One BLAS thread: on 2 shared cores, competing OpenBLAS threads made runs 3-6x slower (measured;
+# in JupyterLab 1.7-4.2x per notebook, benchmarks/results/jupyterlab.md). Every target below runs
+# with these, `make lab`'s kernels too; binder/start sets the same on Binder.
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 PYTHON ?= python3
@@ -12,8 +15,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg
+# Tests written ahead of the notebook changes they check (issue 14: navigation cells from
+# scripts/notebook_links.py, code lines within the site's column; issue 16: goals, summaries,
+# exercises); delete once those are merged.
+PENDING_TESTS := --ignore=tests/test_notebook_structure.py --ignore=tests/test_classroom_structure.py
 
-.PHONY: venv test unit nbval run notebooks site benchmark clean
+.PHONY: venv test unit nbval run notebooks site lab benchmark benchmark-lab clean
 
 venv: $(STAMP)
 
@@ -28,10 +35,10 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 ## The README's test command: unit tests and every notebook re-executed and compared.
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks $(NBVAL_OPTS)
+	$(BIN)/python -m pytest tests notebooks $(NBVAL_OPTS) $(PENDING_TESTS)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/test_site.py
+	$(BIN)/python -m pytest tests --ignore=tests/test_site.py $(PENDING_TESTS)
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS)
@@ -51,8 +58,18 @@ notebooks: $(STAMP)
 site: $(STAMP)
 	$(BIN)/python site/build.py
 
+## Read and run the notebooks in JupyterLab, as fast as `make notebooks` (the BLAS settings above
+## reach every kernel it starts). Stop it with Ctrl-C.
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(firstword $(NOTEBOOKS))
+
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py
+
+## Run All in JupyterLab (headless Chromium) against `make notebooks`, with and without the
+## thread settings: benchmarks/results/jupyterlab.md (about 10 minutes).
+benchmark-lab: $(STAMP)
+	$(BIN)/python benchmarks/jupyterlab.py
 
 clean:
 	rm -rf $(VENV) _build site/notebooks benchmarks/screenshots

@@ -8,7 +8,8 @@ One module per kind of attack; every public name is re-exported here, so
 - :mod:`helpers.attacks.milp` — the provably smallest change (L-infinity, L1) that fools a ReLU
   network, by mixed-integer linear programming (HiGHS through ``scipy.optimize.milp``).
 - :mod:`helpers.attacks.gradient` — FGSM, PGD and DeepFool, on exact input gradients.
-- :mod:`helpers.attacks.search` — the one-pixel attack and valid fool images (L-BFGS-B, evolution).
+- :mod:`helpers.attacks.search` — the one-pixel attack (a differential evolution, and a brute force
+  over a grid of values for networks) and valid fool images (L-BFGS-B, evolution).
 - :mod:`helpers.attacks.evaluate` — measurements over a data set (accuracy under attack, the
   smallest FGSM step, the smallest PGD size, DeepFool beside FGSM).
 
@@ -31,6 +32,7 @@ from helpers.attacks.exact import (
     linf_step_by_feature_count,
     minimal_linf_perturbation_linear,
     minimal_perturbation_linear,
+    minimal_perturbation_linear_in_box,
     one_pixel_flips_linear,
 )
 from helpers.attacks.gradient import DeepFoolResult, deepfool, fgsm, pgd
@@ -41,6 +43,7 @@ from helpers.attacks.search import (
     evolve_fool_image,
     fool_image,
     one_pixel_attack,
+    one_pixel_flips_grid,
 )
 
 __all__ = [
@@ -48,6 +51,7 @@ __all__ = [
     "LinearPerturbation",
     "minimal_perturbation_linear",
     "minimal_linf_perturbation_linear",
+    "minimal_perturbation_linear_in_box",
     "linf_step_by_feature_count",
     "one_pixel_flips_linear",
     "fools_along_rays",
@@ -60,6 +64,7 @@ __all__ = [
     "deepfool",
     "OnePixelResult",
     "one_pixel_attack",
+    "one_pixel_flips_grid",
     "FoolImage",
     "fool_image",
     "evolve_fool_image",

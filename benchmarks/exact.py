@@ -163,6 +163,10 @@ def summary(n_digits: int) -> None:
             f"| {len(results)} of {len(rows)} | {optimal} ({optimal / len(results):.1%}) | "
             + " | ".join(_quantiles(times))
             + f" | {np.median(binaries):.0f} | {max(binaries)} | {proven:.2f} |")
+    unfinished = [config for config, results in solved.items() if len(results) < len(rows)]
+    if unfinished:
+        lines += ["", f"Not finished: {', '.join(unfinished)} (the runs were stopped; `solve` "
+                  "resumes them, skipping the digits already in the progress files)."]
     lines += ["", "Side by side, on the digits both configurations finished:", ""]
     base = solved["lp"]
     for config in ("interval", "per-target"):

@@ -123,7 +123,7 @@ def mnist_tanh_network(random_state: int = MNIST_SEED) -> MLPClassifier:
     )
 
 
-def mnist_relu_network() -> MLPClassifier:
+def mnist_relu_network(random_state: int = MNIST_SEED) -> MLPClassifier:
     """A piecewise linear network: hidden layers (50, 20, 2), ReLU activation, Adam.
 
     The series' shape with scikit-learn's default activation, ``activation="relu"``, and its
@@ -135,10 +135,20 @@ def mnist_relu_network() -> MLPClassifier:
     out for validation, split with the same seed), so training stops after a few tens of epochs,
     within a few seconds and without a ``ConvergenceWarning``.
 
+    Parameters
+    ----------
+    random_state : int, default MNIST_SEED (21, the post's)
+        Seed of the initial weights, the shuffling and the validation split.
+
     Returns
     -------
     MLPClassifier
         Unfitted; deterministic for a given input (seeded).
+
+    Raises
+    ------
+    ValueError
+        If ``random_state`` is not a non-negative integer.
     """
     return MLPClassifier(
         hidden_layer_sizes=MNIST_HIDDEN_LAYERS,
@@ -147,7 +157,7 @@ def mnist_relu_network() -> MLPClassifier:
         learning_rate_init=1e-2,
         early_stopping=True,
         max_iter=500,
-        random_state=MNIST_SEED,
+        random_state=_check_seed(random_state),
     )
 
 

@@ -14,7 +14,6 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.neural_network import MLPClassifier
 
 from helpers import network
 from helpers._validation import check_features, check_range
@@ -161,9 +160,7 @@ def minimal_linf_perturbation_linear(
     Parameters
     ----------
     model : fitted linear classifier, or MLPClassifier with ``activation="identity"``
-        See :func:`helpers.linear.linear_scores`. An identity network is a product of affine
-        maps, so it is collapsed to one (:func:`helpers.network.affine_head` of layer 0) and
-        answered exactly in the same way, without any solver.
+        See :func:`helpers.linear.linear_scores`; an identity network is one affine map (``affine_head``).
     X : array-like of shape (n_samples, n_features)
     overshoot : float, default 0.0
         Relative step past the border (see :func:`minimal_perturbation_linear`).
@@ -186,8 +183,7 @@ def minimal_linf_perturbation_linear(
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
-    is_identity_network = isinstance(model, MLPClassifier) and model.activation == "identity"
-    W, b = network.affine_head(model, 0) if is_identity_network else linear_scores(model)
+    W, b = network.affine_head(model, 0) if getattr(model, "activation", 0) == "identity" else linear_scores(model)
     X = check_features(X, n_features=W.shape[1], allow_1d=True)
     if not overshoot >= 0:
         raise ValueError(f"overshoot must be >= 0; got {overshoot!r}.")

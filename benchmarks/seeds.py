@@ -29,10 +29,10 @@ Run from the repository root (a few minutes with one BLAS thread)::
 
 It writes, in ``benchmarks/results/``:
 
-- ``seeds_networks.csv`` (one row per seed, :func:`networks_row`), which notebooks 03 and 04 print
-  and ``tests/test_claims_seeds_nb01_04.py`` tests (checking one seed against :func:`seed_row`);
+- ``seeds_networks.csv`` (one row per seed, :func:`networks_row`), which notebooks 03, 04 and 05
+  print and ``tests/test_claims_seeds_nb01_04.py`` tests (checking one seed against :func:`seed_row`);
 - ``seeds.csv`` (one row per seed and quantity: :func:`notebook05_values` and the detector
-  numbers), which notebook 05 prints and ``tests/test_claims_seeds_nb05.py`` tests (checking one
+  numbers), which notebook 06 prints and ``tests/test_claims_seeds_nb05.py`` tests (checking one
   seed against :func:`seed_values`);
 - ``seeds.md`` (the tables of ``seeds.csv``, with this command at the top).
 """
@@ -283,7 +283,7 @@ def main() -> None:
                             cwd=Path(__file__).resolve().parent).stdout.strip() or "unknown"
     text = f"""# Seeds: the series' random results over {len(SEEDS)} seeds
 
-Produced by `{COMMAND}` (from the repository root), which also writes `seeds.csv` (read by notebook 05) and `seeds_networks.csv` (read by notebooks 03 and 04).
+Produced by `{COMMAND}` (from the repository root), which also writes `seeds.csv` (read by notebook 06) and `seeds_networks.csv` (read by notebooks 03, 04 and 05).
 
 - date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {time.time() - start:.0f} s
 - Python {platform.python_version()}; numpy {np.__version__}, scikit-learn {sklearn.__version__}; repository at commit {commit}

@@ -5,7 +5,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
 
-from helpers import attacks
+from helpers import attacks, gradients
 from helpers.linear import linear_scores
 
 
@@ -294,3 +294,23 @@ def test_step_by_feature_count_refuses_bad_counts(counts):
     model, X = _boxed_problem(0)
     with pytest.raises(ValueError, match="counts must"):
         attacks.linf_step_by_feature_count(model, X, counts)
+
+
+def test_linf_minimum_of_an_identity_network_is_that_of_its_affine_map():
+    from sklearn.neural_network import MLPClassifier
+
+    from helpers import network
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(60, 5))
+    y = rng.integers(3, size=60)
+    net = MLPClassifier(hidden_layer_sizes=(4, 3), activation="identity", max_iter=2000,
+                        random_state=0).fit(X, y)
+    found = attacks.minimal_linf_perturbation_linear(net, X, clip=(0.0, 1.0))
+    W, b = network.affine_head(net, 0)
+    np.testing.assert_allclose(X @ W.T + b, gradients.logits(net, X), atol=1e-10)
+    flipped = net.predict(X + found.delta * (1 + 1e-6))
+    reachable = np.isfinite(found.norm)
+    assert np.all(flipped[reachable] != net.predict(X)[reachable])
+    smaller = net.predict(X + found.delta * (1 - 1e-3))
+    assert np.all(smaller[reachable] == net.predict(X)[reachable])

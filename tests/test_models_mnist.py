@@ -16,6 +16,7 @@ def digits():
     [
         (models.mnist_identity_network, "identity", 0.92),
         (models.mnist_tanh_network, "tanh", 0.94),
+        (models.mnist_relu_network, "relu", 0.92),
     ],
 )
 def test_networks_reach_the_target_accuracy_without_warnings(digits, make, activation, target):
@@ -26,10 +27,11 @@ def test_networks_reach_the_target_accuracy_without_warnings(digits, make, activ
     assert model.score(X_test, y_test) >= target
 
 
-def test_networks_are_seeded(digits):
+@pytest.mark.parametrize("make", [models.mnist_identity_network, models.mnist_relu_network])
+def test_networks_are_seeded(digits, make):
     X_train, _, y_train, _ = digits
-    a = models.mnist_identity_network().fit(X_train, y_train)
-    b = models.mnist_identity_network().fit(X_train, y_train)
+    a = make().fit(X_train, y_train)
+    b = make().fit(X_train, y_train)
     np.testing.assert_array_equal(a.coefs_[2], b.coefs_[2])
 
 

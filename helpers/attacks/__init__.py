@@ -5,11 +5,13 @@ One module per kind of attack; every public name is re-exported here, so
 
 - :mod:`helpers.attacks.exact` — provably smallest changes of models whose scores are affine in
   the input (L2, L-infinity, inside a pixel box, one pixel), and fools along rays.
+- :mod:`helpers.attacks.milp` — the provably smallest change (L-infinity, L1) that fools a ReLU
+  network, by mixed-integer linear programming (HiGHS through ``scipy.optimize.milp``).
 - :mod:`helpers.attacks.gradient` — FGSM, PGD and DeepFool, on exact input gradients.
 - :mod:`helpers.attacks.search` — the one-pixel attack (a differential evolution, and a brute force
   over a grid of values for networks) and valid fool images (L-BFGS-B, evolution).
 - :mod:`helpers.attacks.evaluate` — measurements over a data set (accuracy under attack, the
-  smallest FGSM step, DeepFool beside FGSM).
+  smallest FGSM step, the smallest PGD size, DeepFool beside FGSM).
 
 Every function takes a fitted model and data and returns the perturbations; nothing here draws
 (see :mod:`helpers.plotting`).
@@ -18,9 +20,11 @@ Every function takes a fitted model and data and returns the perturbations; noth
 from helpers.attacks._checks import NORMS
 from helpers.attacks.evaluate import (
     SmallestFGSM,
+    SmallestPGD,
     accuracy_under_attack,
     deepfool_vs_fgsm,
     smallest_fgsm,
+    smallest_pgd,
 )
 from helpers.attacks.exact import (
     LinearPerturbation,
@@ -32,6 +36,7 @@ from helpers.attacks.exact import (
     one_pixel_flips_linear,
 )
 from helpers.attacks.gradient import DeepFoolResult, deepfool, fgsm, pgd
+from helpers.attacks.milp import ExactMinimum, adversarial_within_relu, minimal_perturbation_relu
 from helpers.attacks.search import (
     FoolImage,
     OnePixelResult,
@@ -50,6 +55,9 @@ __all__ = [
     "linf_step_by_feature_count",
     "one_pixel_flips_linear",
     "fools_along_rays",
+    "ExactMinimum",
+    "minimal_perturbation_relu",
+    "adversarial_within_relu",
     "DeepFoolResult",
     "fgsm",
     "pgd",
@@ -63,5 +71,7 @@ __all__ = [
     "accuracy_under_attack",
     "SmallestFGSM",
     "smallest_fgsm",
+    "SmallestPGD",
+    "smallest_pgd",
     "deepfool_vs_fgsm",
 ]

@@ -25,6 +25,21 @@ def _check_eps(eps: float, name: str = "eps") -> float:
     return eps
 
 
+def _check_eps_per_row(eps: Any, n_samples: int, name: str = "eps") -> np.ndarray:
+    """``eps`` (a number, or one per row) as a column of shape (n_samples, 1), each >= 0."""
+    values = np.asarray(eps, dtype=float) if np.ndim(eps) else None
+    if values is None:
+        return np.full((n_samples, 1), _check_eps(eps, name))
+    if values.shape != (n_samples,):
+        raise ValueError(
+            f"{name} must be a number or one number per row, shape ({n_samples},); got shape "
+            f"{values.shape}."
+        )
+    if not (np.all(np.isfinite(values)) and np.all(values >= 0)):
+        raise ValueError(f"{name} must be finite and >= 0 for every row; got {eps!r}.")
+    return values[:, np.newaxis]
+
+
 def _check_norm(norm: Any) -> float:
     key = "inf" if (isinstance(norm, (int, float)) and np.isinf(norm)) else str(norm)
     key = {"2.0": "2", "np.inf": "inf"}.get(key, key)

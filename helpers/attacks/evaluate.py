@@ -1,5 +1,5 @@
-"""Measurements over a data set: accuracy under attack, the smallest FGSM step per row, and
-DeepFool's and FGSM's changes side by side. Nothing here draws (see :mod:`helpers.plotting`).
+"""Measurements over a data set: accuracy under attack, the smallest FGSM step and the smallest
+PGD size per row, and DeepFool's and FGSM's changes side by side. Nothing here draws (see :mod:`helpers.plotting`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 
 from helpers import gradients
 from helpers._validation import check_features
-from helpers.attacks._checks import _check_eps, _prepare
+from helpers.attacks._checks import _check_eps, _check_positive_int, _prepare
 from helpers.attacks.gradient import deepfool, fgsm, pgd
 
 
@@ -124,6 +124,109 @@ def smallest_fgsm(
         eps[todo[fooled]] = value
         delta[todo[fooled]] = X_adv[fooled] - X[todo[fooled]]
     return SmallestFGSM(eps=eps, delta=delta, fooled=~np.isnan(eps))
+
+
+@dataclass(frozen=True)
+class SmallestPGD:
+    """The smallest L-infinity PGD size, by bisection, that misclassifies each row.
+
+    Attributes
+    ----------
+    eps : ndarray of shape (n_samples,)
+        Smallest size found, within the bisection's resolution; NaN where no run at the largest
+        size misclassifies the row.
+    delta : ndarray of shape (n_samples, n_features)
+        PGD's misclassified change of that size (after clipping); zeros where none was found.
+    fooled : ndarray of shape (n_samples,), dtype bool
+    """
+
+    eps: np.ndarray
+    delta: np.ndarray
+    fooled: np.ndarray
+
+
+def smallest_pgd(
+    model: Any,
+    X: Any,
+    y: Any,
+    high: float = 0.5,
+    n_bisections: int = 12,
+    n_restarts: int = 2,
+    n_steps: int = 20,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+    random_state: int = 0,
+) -> SmallestPGD:
+    """For each row, the smallest L-infinity size at which PGD misclassifies it, by bisection.
+
+    At a size ``eps`` PGD (:func:`helpers.attacks.pgd`, ``n_steps`` steps of the default length
+    ``2.5 * eps / n_steps``) runs from the row itself, then from ``n_restarts`` random starts in
+    the ball (seeds ``random_state + 1``, ``random_state + 2``, ...); ``eps`` fools the row if any
+    run does. Every row starts from the interval ``[0, high]``, which is halved ``n_bisections``
+    times (all rows at once, each at its own size), so the answer is within
+    ``high / 2**n_bisections`` of the smallest size at which these runs succeed. It is an upper
+    bound on the true minimum, never a lower one: a failed run proves nothing.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels.
+    high : float, default 0.5
+        The largest size tried.
+    n_bisections : int, default 12
+    n_restarts : int, default 2
+        Random starts besides the one at the row itself; 0 for none.
+    n_steps : int, default 20
+    clip : (low, high) or None, default (0, 1)
+    random_state : int, default 0
+
+    Returns
+    -------
+    SmallestPGD
+
+    Raises
+    ------
+    ValueError
+        As :func:`helpers.attacks.pgd`, and if ``high <= 0``, ``n_bisections < 1`` or
+        ``n_restarts < 0``.
+    """
+    if not _check_eps(high, "high") > 0:
+        raise ValueError(f"high must be > 0 (the largest size tried); got {high!r}.")
+    n_bisections = _check_positive_int(n_bisections, "n_bisections")
+    if not (isinstance(n_restarts, (int, np.integer)) and n_restarts >= 0):
+        raise ValueError(f"n_restarts must be a whole number >= 0; got {n_restarts!r}.")
+    X, clip = _prepare(model, X, clip)
+    y = np.asarray(y)
+    gradients.class_indices(model, y, len(X))
+
+    def fooling(rows: np.ndarray, eps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``rows`` some run at its ``eps`` misclassifies, and those runs' changes."""
+        fooled = np.zeros(len(rows), dtype=bool)
+        delta = np.zeros((len(rows), X.shape[1]))
+        for restart in range(n_restarts + 1):
+            todo = np.flatnonzero(~fooled)
+            if len(todo) == 0:
+                break
+            X_adv = pgd(model, X[rows[todo]], y[rows[todo]], eps[todo], n_steps=n_steps,
+                        clip=clip, random_start=restart > 0, random_state=random_state + restart)
+            now = model.predict(X_adv) != y[rows[todo]]
+            fooled[todo[now]] = True
+            delta[todo[now]] = X_adv[now] - X[rows[todo[now]]]
+        return fooled, delta
+
+    everyone = np.arange(len(X))
+    fooled, delta = fooling(everyone, np.full(len(X), float(high)))
+    rows = np.flatnonzero(fooled)
+    low, up = np.zeros(len(rows)), np.full(len(rows), float(high))
+    for _ in range(n_bisections):
+        middle = (low + up) / 2
+        now, change = fooling(rows, middle)
+        up[now], low[~now] = middle[now], middle[~now]
+        delta[rows[now]] = change[now]
+    eps = np.full(len(X), np.nan)
+    eps[rows] = up
+    return SmallestPGD(eps=eps, delta=delta, fooled=fooled)
 
 
 def deepfool_vs_fgsm(

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from helpers import network
 from helpers._validation import check_features, check_range
 from helpers.attacks._checks import _check_clip
 from helpers.grids import distance_to_data, most_confident_direction, probability_along_ray
@@ -158,8 +159,8 @@ def minimal_linf_perturbation_linear(
 
     Parameters
     ----------
-    model : fitted linear classifier
-        See :func:`helpers.linear.linear_scores`.
+    model : fitted linear classifier, or MLPClassifier with ``activation="identity"``
+        See :func:`helpers.linear.linear_scores`; an identity network is one affine map (``affine_head``).
     X : array-like of shape (n_samples, n_features)
     overshoot : float, default 0.0
         Relative step past the border (see :func:`minimal_perturbation_linear`).
@@ -182,7 +183,7 @@ def minimal_linf_perturbation_linear(
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
-    W, b = linear_scores(model)
+    W, b = network.affine_head(model, 0) if getattr(model, "activation", 0) == "identity" else linear_scores(model)
     X = check_features(X, n_features=W.shape[1], allow_1d=True)
     if not overshoot >= 0:
         raise ValueError(f"overshoot must be >= 0; got {overshoot!r}.")

@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 
 from helpers import gradients
-from helpers.attacks._checks import _check_eps, _check_norm, _check_positive_int, _prepare
+from helpers.attacks._checks import (
+    _check_eps,
+    _check_eps_per_row,
+    _check_norm,
+    _check_positive_int,
+    _prepare,
+)
 
 
 def _steepest_step(gradient: np.ndarray, norm: float) -> np.ndarray:
@@ -23,8 +29,8 @@ def _steepest_step(gradient: np.ndarray, norm: float) -> np.ndarray:
     return np.divide(gradient, length, out=np.zeros_like(gradient), where=length > 0)
 
 
-def _project(delta: np.ndarray, eps: float, norm: float) -> np.ndarray:
-    """The nearest change to ``delta`` of size at most ``eps`` in ``norm``."""
+def _project(delta: np.ndarray, eps: float | np.ndarray, norm: float) -> np.ndarray:
+    """The nearest change to ``delta`` of size at most ``eps`` (a number or a column) in ``norm``."""
     if np.isinf(norm):
         return np.clip(delta, -eps, eps)
     length = np.linalg.norm(delta, axis=1, keepdims=True)
@@ -82,7 +88,7 @@ def pgd(
     model: Any,
     X: Any,
     y: Any,
-    eps: float,
+    eps: float | np.ndarray,
     step: float | None = None,
     n_steps: int = 20,
     norm: Any = np.inf,
@@ -102,10 +108,10 @@ def pgd(
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
         True labels, among ``model.classes_``.
-    eps : float
-        Radius of the ball, >= 0.
+    eps : float or array-like of shape (n_samples,)
+        Radius of the ball, >= 0: one for all rows, or one per row.
     step : float, optional
-        Size of each step; default ``2.5 * eps / n_steps``.
+        Size of each step; default ``2.5 * eps / n_steps`` (per row).
     n_steps : int, default 20
     norm : {np.inf, 2}, default np.inf
     clip : (low, high) or None, default (0, 1)
@@ -123,13 +129,14 @@ def pgd(
     Raises
     ------
     ValueError
-        As :func:`fgsm`, and if ``step < 0`` or ``n_steps < 1``.
+        As :func:`fgsm`, and if ``step < 0``, ``n_steps < 1`` or ``eps`` has neither one value
+        nor one per row.
     """
-    eps = _check_eps(eps)
     norm = _check_norm(norm)
     n_steps = _check_positive_int(n_steps, "n_steps")
-    step = 2.5 * eps / n_steps if step is None else _check_eps(step, "step")
     X, clip = _prepare(model, X, clip)
+    eps = _check_eps_per_row(eps, len(X))
+    step = 2.5 * eps / n_steps if step is None else _check_eps(step, "step")
     target = gradients.class_indices(model, y, len(X))
     labels = np.asarray(model.classes_)[target]
     delta = np.zeros_like(X)

@@ -25,6 +25,7 @@ from helpers.plotting.digits import (
     plot_hidden_layer,
     plot_loss_curves,
 )
+from helpers.plotting.exact import plot_attack_gaps, plot_minimal_changes
 from helpers.plotting.images import plot_perturbed_digit
 from helpers.plotting.remedies import plot_confidence_along_rays, plot_evaluation_table
 from helpers.plotting.regions import (
@@ -52,6 +53,8 @@ __all__ = [
     "plot_hidden_layer",
     "plot_loss_curves",
     "plot_accuracy_under_attack",
+    "plot_attack_gaps",
+    "plot_minimal_changes",
     "plot_digit_grid",
     "plot_norm_agreement",
     "plot_perturbation_sizes",

@@ -1,0 +1,232 @@
+"""The mixed-integer encoding of a ReLU network behind :mod:`helpers.attacks.milp`.
+
+Sparse rows and variable bounds built in blocks (:class:`_Encoding`), the search region around
+one row (:class:`_Region`), pre-activation bounds by interval arithmetic and by LP
+(:func:`_hidden_bounds`), and the program of a whole network with the classes a change may reach
+(:func:`_network_program`). See :mod:`helpers.attacks.milp` for the method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array
+from sklearn.neural_network import MLPClassifier
+
+from helpers import gradients
+
+
+def _output_weights(model: MLPClassifier) -> tuple[np.ndarray, np.ndarray]:
+    """Logit weights (n_last_hidden, n_classes) and biases; two classes get the logits (0, s)."""
+    W, b = model.coefs_[-1], model.intercepts_[-1]
+    if W.shape[1] == 1:  # binary: P(class 1) = sigmoid(s), the softmax of (0, s)
+        W = np.hstack([np.zeros_like(W), W])
+        b = np.concatenate([[0.0], b])
+    return W, b
+
+
+def _interval(W: np.ndarray, b: np.ndarray, low: np.ndarray, high: np.ndarray):
+    """Bounds of ``a @ W + b`` over the box ``low <= a <= high``."""
+    positive, negative = np.maximum(W, 0.0), np.minimum(W, 0.0)
+    return low @ positive + high @ negative + b, high @ positive + low @ negative + b
+
+
+class _Encoding:
+    """Sparse rows and variable bounds of a (mixed-integer) linear program, built in blocks."""
+
+    def __init__(self) -> None:
+        self.n_columns = 0
+        self.n_rows = 0
+        self.triplets: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.row_low: list[np.ndarray] = []
+        self.row_high: list[np.ndarray] = []
+        self.var_low: list[np.ndarray] = []
+        self.var_high: list[np.ndarray] = []
+        self.integer: list[np.ndarray] = []
+
+    def variables(self, low: np.ndarray, high: np.ndarray, integer: bool = False) -> np.ndarray:
+        """Add ``len(low)`` variables; return their columns."""
+        columns = self.n_columns + np.arange(len(low))
+        self.n_columns += len(low)
+        self.var_low.append(np.asarray(low, dtype=float))
+        self.var_high.append(np.asarray(high, dtype=float))
+        self.integer.append(np.full(len(low), float(integer)))
+        return columns
+
+    def rows(self, matrix: np.ndarray, columns: np.ndarray, low: Any, high: Any) -> None:
+        """Add the rows ``low <= matrix @ v[columns] <= high`` (matrix dense, zeros dropped)."""
+        r, c = np.nonzero(matrix)
+        self.triplets.append((matrix[r, c], self.n_rows + r, np.asarray(columns)[c]))
+        n = matrix.shape[0]
+        self.row_low.append(np.broadcast_to(np.asarray(low, dtype=float), n))
+        self.row_high.append(np.broadcast_to(np.asarray(high, dtype=float), n))
+        self.n_rows += n
+
+    def copy(self) -> "_Encoding":
+        """A copy to which rows and variables can be added without changing this one."""
+        other = _Encoding()
+        other.n_columns, other.n_rows = self.n_columns, self.n_rows
+        for name in ("triplets", "row_low", "row_high", "var_low", "var_high", "integer"):
+            setattr(other, name, list(getattr(self, name)))
+        return other
+
+    def objective(self, columns: np.ndarray, weights: Any) -> np.ndarray:
+        """An objective vector: ``weights`` on ``columns``, zero elsewhere."""
+        c = np.zeros(self.n_columns)
+        c[columns] = weights
+        return c
+
+    def solve(self, objective: np.ndarray, integral: bool, time_limit: float | None = None,
+              mip_rel_gap: float = 1e-6):
+        """``scipy.optimize.milp`` on these rows (the LP relaxation unless ``integral``)."""
+        values, r, c = (np.concatenate(parts) for parts in zip(*self.triplets))
+        matrix = coo_array((values, (r, c)), shape=(self.n_rows, self.n_columns)).tocsr()
+        options: dict[str, Any] = {"mip_rel_gap": mip_rel_gap}
+        if time_limit is not None:
+            options["time_limit"] = max(time_limit, 1e-3)
+        return milp(
+            objective,
+            constraints=LinearConstraint(matrix, np.concatenate(self.row_low),
+                                         np.concatenate(self.row_high)),
+            bounds=Bounds(np.concatenate(self.var_low), np.concatenate(self.var_high)),
+            integrality=np.concatenate(self.integer) if integral else None,
+            options=options,
+        )
+
+
+@dataclass
+class _Region:
+    """The search region around one row: the box, the ball, and the hidden units' bounds."""
+
+    x0: np.ndarray
+    norm: str
+    eps_low: float
+    eps_high: float
+    clip: tuple[float, float]
+
+    @property
+    def box(self) -> tuple[np.ndarray, np.ndarray]:
+        return (np.maximum(self.x0 - self.eps_high, self.clip[0]),
+                np.minimum(self.x0 + self.eps_high, self.clip[1]))
+
+    def encode(self, model: MLPClassifier, lows: list, highs: list, n_layers: int,
+               with_size: bool = True):
+        """Program of the first ``n_layers`` hidden layers; returns it, ``a`` columns, binaries.
+
+        Columns: ``x``, the norm's block (one ``eps``, or one ``t_i >= |x_i - x0_i|`` per
+        feature for L1), then ``a`` of each hidden layer, and one binary per undecided unit.
+        Without ``with_size``, the L-infinity block is left out: the box alone is then the
+        ball, which is all that bounds need.
+        """
+        program = _Encoding()
+        n = len(self.x0)
+        x = program.variables(*self.box)
+        ones = np.ones((n, 1))
+        if self.norm == "inf" and not with_size:
+            norm_columns = np.array([], dtype=int)
+        elif self.norm == "inf":  # -eps <= x_i - x0_i <= eps
+            eps = program.variables([self.eps_low], [self.eps_high])
+            columns = np.concatenate([x, eps])
+            program.rows(np.hstack([np.eye(n), -ones]), columns, -np.inf, self.x0)
+            program.rows(np.hstack([np.eye(n), ones]), columns, self.x0, np.inf)
+            norm_columns = eps
+        else:  # t_i >= |x_i - x0_i| and eps_low <= sum(t) <= eps_high
+            t = program.variables(np.zeros(n), np.full(n, self.eps_high))
+            columns = np.concatenate([x, t])
+            program.rows(np.hstack([np.eye(n), -np.eye(n)]), columns, -np.inf, self.x0)
+            program.rows(np.hstack([np.eye(n), np.eye(n)]), columns, self.x0, np.inf)
+            program.rows(np.ones((1, n)), t, self.eps_low, self.eps_high)
+            norm_columns = t
+        previous = x
+        n_binaries = 0
+        for k in range(n_layers):
+            W, b, lo, hi = model.coefs_[k], model.intercepts_[k], lows[k], highs[k]
+            size = len(b)
+            # z = W.T a_prev + b, as variables: the dense rows are these alone, every ReLU
+            # row below has two or three entries (cheap for the solver's cuts)
+            z = program.variables(lo, hi)
+            program.rows(np.hstack([-W.T, np.eye(size)]), np.concatenate([previous, z]), b, b)
+            a = program.variables(np.zeros(size), np.maximum(hi, 0.0))
+            on = np.flatnonzero(lo >= 0)
+            open_ = np.flatnonzero((lo < 0) & (hi > 0))
+            pair = np.array([[1.0, -1.0]])
+            # always on: a_j = z_j (always off: a_j = 0, its bounds)
+            for j in on:
+                program.rows(pair, [a[j], z[j]], 0.0, 0.0)
+            d = program.variables(np.zeros(len(open_)), np.ones(len(open_)), integer=True)
+            n_binaries += len(open_)
+            for j, d_j in zip(open_, d):  # a >= z; a <= z - l (1 - d); a <= u d
+                program.rows(pair, [a[j], z[j]], 0.0, np.inf)
+                program.rows(np.array([[1.0, -1.0, -lo[j]]]), [a[j], z[j], d_j], -np.inf, -lo[j])
+                program.rows(np.array([[1.0, -hi[j]]]), [a[j], d_j], -np.inf, 0.0)
+            previous = a
+        return program, previous, norm_columns, n_binaries
+
+
+def _hidden_bounds(model: MLPClassifier, region: _Region, method: str):
+    """Pre-activation bounds ``(lows, highs)`` of every hidden layer over the region.
+
+    Interval arithmetic, layer by layer; with ``method="lp"`` every unit that the intervals
+    leave undecided (``l < 0 < u``) from the second hidden layer on gets the smallest and largest
+    pre-activation over the LP relaxation of the layers below (over a box, the first layer's
+    intervals are already exact).
+    """
+    low, high = region.box
+    lows: list[np.ndarray] = []
+    highs: list[np.ndarray] = []
+    for k in range(len(model.coefs_) - 1):
+        W, b = model.coefs_[k], model.intercepts_[k]
+        lo, hi = _interval(W, b, low, high)
+        undecided = np.flatnonzero((lo < 0) & (hi > 0))
+        if method == "lp" and k >= 1 and len(undecided):
+            program, a, _, _ = region.encode(model, lows, highs, k, with_size=False)
+            for j in undecided:
+                lo[j], hi[j] = _lp_range(program, a, W[:, j], b[j], lo[j], hi[j])
+        lows.append(lo)
+        highs.append(hi)
+        low, high = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
+    return lows, highs
+
+
+def _lp_range(program: _Encoding, columns: np.ndarray, weights: np.ndarray, offset: float,
+              low: float, high: float) -> tuple[float, float]:
+    """``weights @ v[columns] + offset`` over the LP relaxation, intersected with (low, high)."""
+    c = program.objective(columns, weights)
+    smallest, largest = program.solve(c, False), program.solve(-c, False)
+    if smallest.status == 0:
+        low = max(low, smallest.fun + offset)
+    if largest.status == 0:
+        high = min(high, -largest.fun + offset)
+    return low, high
+
+
+def _network_program(model: MLPClassifier, region: _Region, method: str, margin: float,
+                     with_size: bool = False):
+    """The network's program over the region, and the classes a change inside it may reach.
+
+    Returns the program, the last hidden layer's columns, the weights and biases of the logit
+    differences ``logit_t - logit_predicted`` (one column per class), the reachable targets
+    (sorted, the largest upper bound of that difference first), and ``(d_low, d_high,
+    norm_columns, n_binaries)``.
+    """
+    x0 = region.x0
+    predicted = int(gradients.logits(model, x0[None, :]).argmax())
+    lows, highs = _hidden_bounds(model, region, method)
+    program, a, norm_columns, n_binaries = region.encode(model, lows, highs, len(lows),
+                                                         with_size=with_size)
+    W, b = _output_weights(model)
+    W_margin, b_margin = W - W[:, [predicted]], b - b[predicted]  # logit_t - logit_predicted
+    d_low, d_high = _interval(W_margin, b_margin, np.maximum(lows[-1], 0.0),
+                              np.maximum(highs[-1], 0.0))
+    targets = [t for t in range(W.shape[1]) if t != predicted]
+    if method == "lp":
+        for t in targets:
+            d_low[t], d_high[t] = _lp_range(program, a, W_margin[:, t], b_margin[t], d_low[t],
+                                            d_high[t])
+    targets = sorted((t for t in targets if d_high[t] >= margin), key=lambda t: -d_high[t])
+    return program, a, W_margin, b_margin, targets, (d_low, d_high, norm_columns, n_binaries)
+
+

@@ -1,0 +1,240 @@
+"""helpers.attacks.milp: the exact smallest change that fools a ReLU network.
+
+The MILP answer is checked against an independent brute force on tiny networks: every pattern of
+hidden units on and off is a region where the network is affine, so the smallest change inside
+that region is a linear program; the minimum over all patterns and classes is the answer.
+"""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.neural_network import MLPClassifier
+
+from helpers import attacks
+from helpers.attacks import milp
+
+MARGIN = 1e-6
+
+
+def _tiny_network(n_features: int, hidden: tuple[int, ...], n_classes: int, seed: int):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(size=(120, n_features))
+    y = rng.integers(n_classes, size=120)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPClassifier(hidden_layer_sizes=hidden, max_iter=300, random_state=seed)
+        model.fit(X, y)
+    return model, rng.uniform(0.1, 0.9, size=(4, n_features))
+
+
+@pytest.fixture(scope="module", params=[(2, (8,), 3, 0), (3, (5, 4), 3, 1)],
+                ids=["2-8-3", "3-5-4-3"])
+def tiny(request):
+    return _tiny_network(*request.param)
+
+
+def _brute_force(model, x0, norm):
+    """Smallest change over every activation pattern and class, each an LP (no bounds, no big-M)."""
+    n = len(x0)
+    W_out, b_out = model.coefs_[-1], model.intercepts_[-1]
+    a = x0
+    for W, b in zip(model.coefs_[:-1], model.intercepts_[:-1]):
+        a = np.maximum(a @ W + b, 0)
+    predicted = int(np.argmax(a @ W_out + b_out))
+    sizes = [W.shape[1] for W in model.coefs_[:-1]]
+    best = np.inf
+    for pattern in itertools.product([0, 1], repeat=sum(sizes)):
+        masks = np.split(np.array(pattern, dtype=float), np.cumsum(sizes)[:-1])
+        A, c = np.eye(n), np.zeros(n)  # the layer's input as A.T x + c
+        sign_rows, sign_rhs = [], []
+        for W, b, mask in zip(model.coefs_[:-1], model.intercepts_[:-1], masks):
+            Z_A, Z_c = A @ W, c @ W + b  # pre-activation = Z_A.T x + Z_c
+            # on: z >= 0 -> -z <= 0; off: z <= 0
+            sign = np.where(mask > 0, -1.0, 1.0)
+            sign_rows.append((Z_A * sign).T)
+            sign_rhs.append(-Z_c * sign)
+            A, c = Z_A * mask, Z_c * mask
+        S_A, S_c = A @ W_out, c @ W_out + b_out
+        for t in range(W_out.shape[1]):
+            if t == predicted:
+                continue
+            # margin: S_t - S_pred >= MARGIN  ->  -(S_A_t - S_A_p) x <= S_c_t - S_c_p - MARGIN
+            target_row = -(S_A[:, t] - S_A[:, predicted])
+            target_rhs = S_c[t] - S_c[predicted] - MARGIN
+            rows = np.vstack(sign_rows + [target_row[None, :]])
+            rhs = np.concatenate(sign_rhs + [[target_rhs]])
+            if norm == "inf":  # variables x, eps
+                A_ub = np.vstack([np.hstack([rows, np.zeros((len(rows), 1))]),
+                                  np.hstack([np.eye(n), -np.ones((n, 1))]),
+                                  np.hstack([-np.eye(n), -np.ones((n, 1))])])
+                b_ub = np.concatenate([rhs, x0, -x0])
+                cost = np.r_[np.zeros(n), 1.0]
+                bounds = [(0, 1)] * n + [(0, None)]
+            else:  # variables x, t
+                A_ub = np.vstack([np.hstack([rows, np.zeros((len(rows), n))]),
+                                  np.hstack([np.eye(n), -np.eye(n)]),
+                                  np.hstack([-np.eye(n), -np.eye(n)])])
+                b_ub = np.concatenate([rhs, x0, -x0])
+                cost = np.r_[np.zeros(n), np.ones(n)]
+                bounds = [(0, 1)] * n + [(0, None)] * n
+            found = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
+            if found.status == 0:
+                best = min(best, found.fun)
+    return best
+
+
+@pytest.mark.parametrize("norm", [np.inf, 1])
+def test_matches_brute_force_on_tiny_networks(tiny, norm):
+    model, X = tiny
+    X = X[:1]  # every pattern is an LP: up to 2**9 patterns times 2 classes
+    found = attacks.minimal_perturbation_relu(model, X, norm=norm, upper_bound=np.inf)
+    assert np.all(found.optimal)
+    expected = np.array([_brute_force(model, x0, "inf" if np.isinf(norm) else "1") for x0 in X])
+    np.testing.assert_allclose(found.eps, expected, rtol=1e-4, atol=1e-7)  # the solver's gap
+
+
+def test_the_changed_rows_are_misclassified_within_eps(tiny):
+    model, X = tiny
+    found = attacks.minimal_perturbation_relu(model, X)
+    assert np.all(model.predict(found.x_adv) != model.predict(X))
+    np.testing.assert_array_equal(model.predict(found.x_adv), found.target)
+    assert np.all(np.abs(found.x_adv - X).max(axis=1) <= found.eps + 1e-12)
+    assert np.all((found.x_adv >= 0) & (found.x_adv <= 1))
+    assert np.all(found.lower_bound <= found.eps)
+    assert np.all(found.lower_bound >= found.eps * (1 - 1e-4))
+
+
+@pytest.mark.parametrize("norm", [np.inf, 1])
+def test_nothing_smaller_fools_the_network(tiny, norm):
+    model, X = tiny
+    found = attacks.minimal_perturbation_relu(model, X, norm=norm)
+    below = attacks.adversarial_within_relu(model, X, (1 - 1e-4) * found.eps, norm=norm)
+    at = attacks.adversarial_within_relu(model, X, found.eps * (1 + 1e-6), norm=norm)
+    assert list(below) == ["none"] * len(X)
+    assert list(at) == ["adversarial"] * len(X)
+
+
+@pytest.mark.parametrize("bounds", milp.BOUND_METHODS)
+@pytest.mark.parametrize("formulation", milp.FORMULATIONS)
+def test_every_option_gives_the_same_minimum(tiny, bounds, formulation):
+    model, X = tiny
+    reference = attacks.minimal_perturbation_relu(model, X)
+    found = attacks.minimal_perturbation_relu(model, X, bounds=bounds, formulation=formulation)
+    np.testing.assert_allclose(found.eps, reference.eps, rtol=2e-4)
+
+
+def test_the_attack_bound_is_only_a_starting_box(tiny):
+    model, X = tiny
+    reference = attacks.minimal_perturbation_relu(model, X, upper_bound=np.inf)
+    too_small = attacks.minimal_perturbation_relu(model, X, upper_bound=reference.eps / 2)
+    np.testing.assert_allclose(too_small.eps, reference.eps, rtol=2e-4)
+
+
+def test_a_time_limit_is_never_reported_as_exact(tiny):
+    model, X = tiny
+    found = attacks.minimal_perturbation_relu(model, X[:1], upper_bound=np.inf, bounds="interval",
+                                              time_limit=1e-9)
+    assert found.status[0] == "time limit"
+    assert not found.optimal[0]
+
+
+def test_an_unreachable_class_is_no_adversarial():
+    model, X = _tiny_network(2, (8,), 3, 0)
+    model.intercepts_[-1] = np.array([1e3, 0.0, 0.0])  # class 0 wins everywhere in the box
+    found = attacks.minimal_perturbation_relu(model, X[:1], upper_bound=np.inf)
+    assert found.status[0] == "no adversarial"
+    assert np.isinf(found.eps[0])
+
+
+# --- Bad inputs: one test per case -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small():
+    return _tiny_network(2, (8,), 3, 0)
+
+
+def test_rejects_a_network_that_is_not_relu(small):
+    _, X = small
+    tanh = MLPClassifier(hidden_layer_sizes=(4,), activation="tanh", max_iter=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        tanh.fit(X, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="activation='relu'"):
+        attacks.minimal_perturbation_relu(tanh, X)
+
+
+def test_rejects_an_unfitted_network(small):
+    _, X = small
+    with pytest.raises(NotFittedError, match="fit"):
+        attacks.minimal_perturbation_relu(MLPClassifier(), X)
+
+
+def test_rejects_a_model_that_is_not_a_network(small):
+    _, X = small
+    with pytest.raises(TypeError, match="MLPClassifier"):
+        attacks.minimal_perturbation_relu(object(), X)
+
+
+def test_rejects_rows_outside_the_box(small):
+    model, X = small
+    with pytest.raises(ValueError, match="outside clip"):
+        attacks.minimal_perturbation_relu(model, X + 1.0)
+
+
+def test_rejects_reversed_bounds(small):
+    model, X = small
+    with pytest.raises(ValueError, match="reversed"):
+        attacks.minimal_perturbation_relu(model, X, lower_bound=0.5, upper_bound=0.1)
+
+
+def test_rejects_a_negative_bound(small):
+    model, X = small
+    with pytest.raises(ValueError, match="lower_bound must be >= 0"):
+        attacks.minimal_perturbation_relu(model, X, lower_bound=-0.1)
+
+
+def test_rejects_the_l2_norm_with_the_reason(small):
+    model, X = small
+    with pytest.raises(ValueError, match="quadratic"):
+        attacks.minimal_perturbation_relu(model, X, norm=2)
+
+
+def test_rejects_an_unknown_norm(small):
+    model, X = small
+    with pytest.raises(ValueError, match="unknown norm"):
+        attacks.minimal_perturbation_relu(model, X, norm="max")
+
+
+def test_rejects_an_unknown_formulation(small):
+    model, X = small
+    with pytest.raises(ValueError, match="formulation must be one of"):
+        attacks.minimal_perturbation_relu(model, X, formulation="magic")
+
+
+def test_rejects_an_unknown_bound_method(small):
+    model, X = small
+    with pytest.raises(ValueError, match="bounds must be one of"):
+        attacks.minimal_perturbation_relu(model, X, bounds="exact")
+
+
+def test_rejects_a_time_limit_that_is_not_positive(small):
+    model, X = small
+    with pytest.raises(ValueError, match="time_limit must be a finite number > 0"):
+        attacks.minimal_perturbation_relu(model, X, time_limit=0)
+
+
+def test_rejects_rows_of_the_wrong_width(small):
+    model, X = small
+    with pytest.raises(ValueError, match="features"):
+        attacks.minimal_perturbation_relu(model, np.hstack([X, X]))
+
+
+def test_feasibility_rejects_a_negative_eps(small):
+    model, X = small
+    with pytest.raises(ValueError, match="eps must be >= 0"):
+        attacks.adversarial_within_relu(model, X, -0.1)

@@ -1,14 +1,20 @@
 """Shared, tested code for the *pity-the-fool* notebook series.
 
-The package is split by what the code does, so a reader can find any piece in one place:
+The package is split by what the code does, so a reader can find any piece in one place (the
+full map and the rules are in ``helpers/README.md``):
 
 - ``helpers.data`` — loaders that return tidy, named data (Iris petals, MNIST digits).
 - ``helpers.models`` — the series' model configurations, seeded.
+- ``helpers.linear`` — the class scores ``X @ W.T + b`` of a fitted linear classifier.
 - ``helpers.grids`` — class probabilities on 2-D grids and the geometry of linear softmax regions.
+- ``helpers.network`` — inside an ``MLPClassifier``: the one forward pass, inversion of identity
+  networks, the confidence ceiling of tanh networks.
 - ``helpers.gradients`` — exact input gradients (logit Jacobians, log-loss gradients) of fitted
   linear models and ``MLPClassifier``, for a whole batch.
-- ``helpers.attacks`` — ways to fool a model: the exact minimal perturbation of a linear model,
-  and FGSM, PGD, DeepFool, the one-pixel attack and valid fool images.
+- ``helpers.attacks`` — ways to fool a model: exact minimal changes of affine models (``exact``),
+  FGSM, PGD and DeepFool (``gradient``), the one-pixel attack and valid fool images (``search``),
+  measurements over a data set (``evaluate``).
+- ``helpers.density`` — class-conditional densities and the low-density test of fools.
 - ``helpers.plotting`` — one function per kind of figure; each takes ``ax=None`` and returns the Axes.
 
 Computation modules never import ``helpers.plotting``.

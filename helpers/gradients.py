@@ -17,7 +17,7 @@ is ``predict_proba``. For more than two classes these are the decision function 
 scikit-learn stores a single score ``z`` (one coefficient row, or one logistic output unit) with
 ``P(second class) = sigmoid(z)``; it is written here as the two columns ``(0, z)``, since
 ``softmax(0, z) = (1 - sigmoid(z), sigmoid(z))``. The same convention is used by
-:func:`helpers.grids.linear_scores`, so the first column of a binary model's logit Jacobian is
+:func:`helpers.linear.linear_scores`, so the first column of a binary model's logit Jacobian is
 zero.
 
 For a linear classifier that is not a ``LogisticRegression`` (``LinearSVC``, ``SGDClassifier``
@@ -35,12 +35,11 @@ from typing import Any
 
 import numpy as np
 from scipy.special import log_softmax, softmax
-from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.neural_network import MLPClassifier
 
 from helpers._validation import check_features, check_fitted
-from helpers.grids import linear_scores
-from helpers.network import ACTIVATION_DERIVATIVES, ACTIVATIONS
+from helpers.linear import check_linear_classifier, linear_scores
+from helpers.network.layers import ACTIVATION_DERIVATIVES, forward_pass
 
 #: Hidden-layer activations of ``MLPClassifier`` that :mod:`helpers.gradients` differentiates.
 SUPPORTED_ACTIVATIONS: tuple[str, ...] = tuple(ACTIVATION_DERIVATIVES)
@@ -89,14 +88,14 @@ def check_differentiable(model: Any) -> None:
                 "Fit it on a 1-D y of class labels."
             )
         return
-    if isinstance(model, LinearClassifierMixin):
-        check_fitted(model)
-        return
-    raise TypeError(
-        f"model must be a fitted LogisticRegression (or another linear scikit-learn classifier) "
-        f"or an MLPClassifier; got {type(model).__name__}. Gradients of other models are not "
-        "implemented."
-    )
+    try:
+        check_linear_classifier(model)  # NotFittedError for an unfitted linear classifier
+    except TypeError:
+        raise TypeError(
+            f"model must be a fitted LogisticRegression (or another linear scikit-learn "
+            f"classifier) or an MLPClassifier; got {type(model).__name__}. Gradients of other "
+            "models are not implemented."
+        ) from None
 
 
 def n_input_features(model: Any) -> int:
@@ -107,22 +106,21 @@ def n_input_features(model: Any) -> int:
 
 
 def _forward(model: Any, X: np.ndarray) -> _ForwardPass:
-    """Logits of ``X`` and the activation derivatives the backward pass needs."""
+    """Logits of ``X`` and the activation derivatives the backward pass needs.
+
+    A network's layers come from :func:`helpers.network.forward_pass`, the package's one
+    forward pass; here they are only read.
+    """
     if not isinstance(model, MLPClassifier):
         W, b = linear_scores(model)
         return _ForwardPass(logits=X @ W.T + b, derivatives=[])
-    activations = X
-    derivatives = []
-    n_weights = len(model.coefs_)
-    for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
-        pre = activations @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float)
-        if i == n_weights - 1:
-            break
-        activations = ACTIVATIONS[model.activation](pre)
-        derivatives.append(ACTIVATION_DERIVATIVES[model.activation](activations))
-    if pre.shape[1] == 1:  # binary: one logistic unit z, written as the two logits (0, z)
-        pre = np.column_stack([np.zeros(len(pre)), pre[:, 0]])
-    return _ForwardPass(logits=pre, derivatives=derivatives)
+    layers = forward_pass(model, X)
+    derivative = ACTIVATION_DERIVATIVES[model.activation]
+    derivatives = [derivative(a) for a in layers.activations[1:-1]]
+    logits = layers.pre_activations[-1]
+    if logits.shape[1] == 1:  # binary: one logistic unit z, written as the two logits (0, z)
+        logits = np.column_stack([np.zeros(len(logits)), logits[:, 0]])
+    return _ForwardPass(logits=logits, derivatives=derivatives)
 
 
 def _backward(model: Any, forward: _ForwardPass, upstream: np.ndarray) -> np.ndarray:

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.spatial import cKDTree
-from sklearn.linear_model._base import LinearClassifierMixin
 
 from helpers._validation import check_features, check_fitted, check_range
+from helpers.linear import linear_scores
 
 ProbaFunction = Callable[[np.ndarray], np.ndarray]
 
@@ -212,38 +212,6 @@ def probability_grid(
         names = getattr(model, "feature_names_in_", None)
         feature_names = tuple(names) if names is not None else ("feature 1", "feature 2")
     return ProbabilityGrid(xx, yy, proba, classes, tuple(feature_names))
-
-
-def linear_scores(model: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(W, b)`` such that a linear classifier predicts ``argmax(X @ W.T + b)``.
-
-    For a binary model scikit-learn stores one row, the score of the second class against the
-    first; it is written here as two rows, ``[0, w]`` and ``[0, b]``, so the same argmax rule
-    applies to every model.
-
-    Parameters
-    ----------
-    model : fitted linear classifier
-        ``LogisticRegression``, ``LinearSVC``, ``SGDClassifier`` or another scikit-learn
-        classifier whose decision function is ``X @ coef_.T + intercept_``.
-
-    Returns
-    -------
-    W : ndarray of shape (n_classes, n_features)
-    b : ndarray of shape (n_classes,)
-    """
-    if not isinstance(model, LinearClassifierMixin):
-        raise TypeError(
-            f"model must be a linear scikit-learn classifier (LogisticRegression, LinearSVC, ...); "
-            f"got {type(model).__name__}. For networks use helpers.attacks.deepfool."
-        )
-    check_fitted(model)
-    W = np.asarray(model.coef_, dtype=float)
-    b = np.asarray(model.intercept_, dtype=float)
-    if W.shape[0] == 1:
-        W = np.vstack([np.zeros_like(W), W])
-        b = np.concatenate([[0.0], b])
-    return W, b
 
 
 def _class_index(model: Any, label: Any) -> int:

@@ -5,11 +5,12 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
 
-from helpers import attacks, grids
+from helpers import attacks
+from helpers.linear import linear_scores
 
 
 def _scores(model, Z):
-    W, b = grids.linear_scores(model)
+    W, b = linear_scores(model)
     return Z @ W.T + b
 
 
@@ -34,7 +35,7 @@ def test_minimal_perturbation_is_minimal(iris_model, iris_xy):
     X, _ = iris_xy
     rows = X[::10]
     result = attacks.minimal_perturbation_linear(iris_model, rows)
-    W, b = grids.linear_scores(iris_model)
+    W, b = linear_scores(iris_model)
     predicted = np.searchsorted(iris_model.classes_, iris_model.predict(rows))
     for x, norm, c in zip(rows, result.norm, predicted):
         best = np.inf
@@ -160,7 +161,7 @@ def test_linf_step_shrinks_the_margin_by_eps_times_the_l1_norm():
     X = rng.normal(size=(60, 50))
     model = LogisticRegression().fit(X, np.arange(60) % 3)
     result = attacks.minimal_linf_perturbation_linear(model, X)
-    W, b = grids.linear_scores(model)
+    W, b = linear_scores(model)
     c = np.searchsorted(model.classes_, model.predict(X))
     k = np.searchsorted(model.classes_, result.target)
     rows = np.arange(len(X))

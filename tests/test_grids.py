@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
-from sklearn.neighbors import KNeighborsClassifier
 
 from helpers import grids
+from helpers.linear import linear_scores
 
 
 @pytest.fixture(scope="module")
@@ -70,21 +70,6 @@ def test_grid_rejects_a_model_on_more_than_two_features():
         grids.probability_grid(model, (0, 1), (0, 1))
 
 
-def test_linear_scores_reproduce_the_decision_of_a_binary_model():
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(40, 2))
-    model = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
-    W, b = grids.linear_scores(model)
-    assert W.shape == (2, 2)
-    np.testing.assert_array_equal((X @ W.T + b).argmax(axis=1), model.predict(X))
-
-
-def test_linear_scores_reject_a_non_linear_model(iris_xy):
-    X, y = iris_xy
-    with pytest.raises(TypeError, match="linear scikit-learn classifier"):
-        grids.linear_scores(KNeighborsClassifier().fit(X, y))
-
-
 def test_equal_probability_point_gives_one_third_to_each_class(iris_model):
     point = grids.equal_probability_point(iris_model)
     np.testing.assert_allclose(iris_model.predict_proba(point[None, :]), 1 / 3, rtol=1e-10)
@@ -121,7 +106,7 @@ def test_probability_tends_to_one_along_the_most_confident_direction(iris_model,
     assert np.all(np.diff(proba[:, k]) >= 0)
     assert proba[-1, k] > 1 - 1e-12
     # No other unit direction makes the weakest margin grow faster.
-    W, _ = grids.linear_scores(iris_model)
+    W, _ = linear_scores(iris_model)
     growth = lambda d: np.min(W[k] @ d - np.delete(W, k, axis=0) @ d)  # noqa: E731
     angles = np.linspace(0, 2 * np.pi, 3600, endpoint=False)
     best = max(growth(np.array([np.cos(a), np.sin(a)])) for a in angles)

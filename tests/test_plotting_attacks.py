@@ -3,12 +3,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
-from matplotlib.patches import Circle
 
 from helpers.plotting import (
     class_colors,
     plot_accuracy_under_attack,
-    plot_digit_grid,
     plot_norm_agreement,
     plot_perturbation_sizes,
     plot_pixel_ranges,
@@ -79,24 +77,6 @@ def test_perturbation_sizes_draws_one_box_per_model_and_attack():
         plot_perturbation_sizes(table, norm="L1")
 
 
-def test_digit_grid_draws_each_image_and_circles_marked_pixels():
-    images = np.zeros((3, 784))
-    images[1, 30] = 1.0
-    axes = plot_digit_grid(images, titles=["a", "b", "c"], ncols=2, marks=[None, 30, None])
-    assert len(axes) == 4
-    assert [ax.get_title() for ax in axes[:3]] == ["a", "b", "c"]
-    assert len(axes[1].images) == 1
-    np.testing.assert_array_equal(axes[1].images[0].get_array(), images[1].reshape(28, 28))
-    circles = [p for p in axes[1].patches if isinstance(p, Circle)]
-    assert len(circles) == 1 and circles[0].center == (2, 1)
-    assert not [p for p in axes[0].patches if isinstance(p, Circle)]
-    assert not axes[3].axison
-    with pytest.raises(ValueError, match=r"shape \(n_images, 784\)"):
-        plot_digit_grid(np.zeros((2, 64)))
-    with pytest.raises(ValueError, match="titles has 1 entries for 3 images"):
-        plot_digit_grid(images, titles=["a"])
-
-
 def test_pixel_ranges_draws_each_set_against_the_valid_band():
     inside = np.linspace(0.0, 1.0, 201).reshape(1, -1)
     outside = np.linspace(-2.0, 3.0, 501).reshape(1, -1)
@@ -128,11 +108,3 @@ def test_pixel_ranges_uses_the_given_axes_and_rejects_bad_input():
         plot_pixel_ranges({"a": np.array([[0.0, np.nan]])})
     with pytest.raises(ValueError, match="low < high"):
         plot_pixel_ranges({"a": np.zeros((2, 4))}, valid_range=(1.0, 0.0))
-
-
-def test_digit_grid_scales_to_the_value_range_or_to_each_image():
-    images = np.linspace(-2.0, 2.0, 2 * 784).reshape(2, 784)
-    fixed = plot_digit_grid(images, ncols=2)
-    assert fixed[0].images[0].get_clim() == (0.0, 1.0)
-    own = plot_digit_grid(images, ncols=2, value_range=None)
-    np.testing.assert_allclose(own[1].images[0].get_clim(), (images[1].min(), images[1].max()))

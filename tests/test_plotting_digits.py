@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Circle, Rectangle
 
 from helpers.plotting import (
     CLASS_COLORS,
@@ -12,6 +12,7 @@ from helpers.plotting import (
     plot_activation_bounds,
     plot_confidence_ceiling,
     plot_digit,
+    plot_digit_grid,
     plot_digit_sample,
     plot_fooling_images,
     plot_hidden_layer,
@@ -48,6 +49,39 @@ def test_plot_digit_accepts_a_square_image_on_given_axes():
 def test_plot_digit_errors(image, message):
     with pytest.raises(ValueError, match=message):
         plot_digit(image)
+
+
+def test_digit_grid_draws_each_image_and_circles_marked_pixels():
+    images = np.zeros((3, 784))
+    images[1, 30] = 1.0
+    axes = plot_digit_grid(images, titles=["a", "b", "c"], ncols=2, marks=[None, 30, None])
+    assert len(axes) == 4
+    assert [ax.get_title() for ax in axes[:3]] == ["a", "b", "c"]
+    assert len(axes[1].images) == 1
+    np.testing.assert_array_equal(axes[1].images[0].get_array(), images[1].reshape(28, 28))
+    circles = [p for p in axes[1].patches if isinstance(p, Circle)]
+    assert len(circles) == 1 and circles[0].center == (2, 1)
+    assert not [p for p in axes[0].patches if isinstance(p, Circle)]
+    assert not axes[3].axison
+    with pytest.raises(ValueError, match=r"shape \(n_images, 784\)"):
+        plot_digit_grid(np.zeros((2, 64)))
+    with pytest.raises(ValueError, match="titles has 1 entries for 3 images"):
+        plot_digit_grid(images, titles=["a"])
+
+
+def test_digit_grid_scales_to_the_value_range_or_to_each_image():
+    images = np.linspace(-2.0, 2.0, 2 * 784).reshape(2, 784)
+    fixed = plot_digit_grid(images, ncols=2)
+    assert fixed[0].images[0].get_clim() == (0.0, 1.0)
+    own = plot_digit_grid(images, ncols=2, value_range=None)
+    np.testing.assert_allclose(own[1].images[0].get_clim(), (images[1].min(), images[1].max()))
+
+
+def test_digit_grid_labels_each_row_and_checks_the_labels():
+    axes = plot_digit_grid(np.zeros((4, 784)), ncols=2, row_labels=["first", "second"])
+    assert [axes[i].get_ylabel() for i in range(4)] == ["first", "", "second", ""]
+    with pytest.raises(ValueError, match="row_labels has 1 entries for 2 rows"):
+        plot_digit_grid(np.zeros((4, 784)), ncols=2, row_labels=["first"])
 
 
 def test_digit_sample_has_one_row_per_class(digits):

@@ -80,6 +80,8 @@ def expected_pages() -> list[str]:
         "index.html",
         "intro.html",
         *[f"notebooks/{notebook.stem}.html" for notebook in notebooks],
+        "notation.html",
+        "glossary.html",
         "references.html",
         "search.html",
     ]
@@ -272,7 +274,7 @@ def _unresolved_links(links: list[str], site_url: str, cache: dict[str, tuple[in
 
 
 def test_the_site_has_exactly_the_expected_pages(built_site: Path):
-    """One page per notebook, plus the landing, references, search and redirect pages."""
+    """One page per notebook, plus the landing, notation, glossary, references, search and redirect pages."""
     built = sorted(
         path.relative_to(built_site).as_posix()
         for path in built_site.rglob("*.html")

@@ -8,7 +8,6 @@ state; :func:`set_style` is the one exception, called once in a notebook's first
 from helpers.plotting._style import CLASS_COLORS, class_colors, set_style
 from helpers.plotting.attacks import (
     plot_accuracy_under_attack,
-    plot_digit_grid,
     plot_norm_agreement,
     plot_perturbation_sizes,
     plot_pixel_ranges,
@@ -20,6 +19,7 @@ from helpers.plotting.digits import (
     plot_activation_bounds,
     plot_confidence_ceiling,
     plot_digit,
+    plot_digit_grid,
     plot_digit_sample,
     plot_fooling_images,
     plot_hidden_layer,

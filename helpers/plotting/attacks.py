@@ -1,7 +1,8 @@
-"""Figures of attacks: accuracy against ε, perturbation sizes, pixel ranges, digit images.
+"""Figures of attacks: accuracy against ε, perturbation sizes, pixel ranges.
 
 Every ``plot_*`` function draws results it is given (tables from :mod:`helpers.attacks`, images)
-and returns what it drew on: the Axes, or for :func:`plot_digit_grid` the array of Axes.
+and returns the Axes it drew on. Grids of digit images are drawn by
+:func:`helpers.plotting.digits.plot_digit_grid`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from helpers.plotting._style import class_colors
-from helpers.plotting.digits import DIGIT_SIDE, _check_images, plot_digit
 
 #: Line style of each attack in :func:`plot_accuracy_under_attack`.
 ATTACK_LINESTYLES: dict[str, str] = {"FGSM": "--", "PGD": "-"}
-#: Colour of the circle around a changed pixel.
-PIXEL_MARK_COLOR = "red"
 #: Colour of the band of pixel values a real image can have, in :func:`plot_pixel_ranges`.
 VALID_RANGE_COLOR = "0.85"
 
@@ -159,62 +157,6 @@ def plot_perturbation_sizes(
     ax.set_ylabel(f"size of the successful change ({'L∞' if norm == 'Linf' else 'L2'})")
     ax.legend(fontsize="small")
     return ax
-
-
-def plot_digit_grid(
-    images: Any,
-    titles: Sequence[str] | None = None,
-    ncols: int = 4,
-    marks: Sequence[int | None] | None = None,
-    value_range: tuple[float, float] | None = (0.0, 1.0),
-    axes: Any = None,
-) -> np.ndarray:
-    """Draw 28 x 28 digit images in a grid, optionally circling one pixel of each.
-
-    Parameters
-    ----------
-    images : array-like of shape (n_images, 784)
-        Flattened images, row-major.
-    titles : sequence of str, optional
-        One title per image.
-    ncols : int, default 4
-    marks : sequence of int or None, optional
-        For each image, the flat index of a pixel to circle (None: no circle).
-    value_range : (low, high) or None, default (0, 1)
-        Grey scale limits (white = low, black = high, as ink on paper); None scales each image
-        to its own minimum and maximum.
-    axes : array of Axes, optional
-        At least ``n_images`` Axes to draw on; by default a new figure is made.
-
-    Returns
-    -------
-    ndarray of Axes
-        The Axes drawn on, flattened; unused ones are switched off.
-    """
-    images = _check_images(images, "images").reshape(-1, DIGIT_SIDE**2)
-    n = len(images)
-    for name, values in (("titles", titles), ("marks", marks)):
-        if values is not None and len(values) != n:
-            raise ValueError(f"{name} has {len(values)} entries for {n} images; give one each.")
-    if axes is None:
-        nrows = int(np.ceil(n / ncols))
-        _, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.4 * nrows), squeeze=False)
-    axes = np.asarray(axes).ravel()
-    if len(axes) < n:
-        raise ValueError(f"{n} images need at least {n} Axes; got {len(axes)}.")
-    low, high = value_range if value_range is not None else (None, None)
-    for i, ax in enumerate(axes):
-        if i >= n:
-            ax.set_axis_off()
-            continue
-        plot_digit(images[i], vmin=low, vmax=high, ax=ax)
-        if titles is not None:
-            ax.set_title(titles[i], fontsize="small", fontweight="normal")
-        if marks is not None and marks[i] is not None:
-            row, col = divmod(int(marks[i]), DIGIT_SIDE)
-            ax.add_patch(plt.Circle((col, row), 1.6, fill=False, color=PIXEL_MARK_COLOR,
-                                    linewidth=1.5))
-    return axes
 
 
 def plot_pixel_ranges(

@@ -1,8 +1,9 @@
 """Figures of digit images and of a network trained on them.
 
 Axes-level functions take ``ax=None`` (drawing on ``plt.gca()`` when it is None) and return the
-Axes; the two grid functions, :func:`plot_digit_sample` and :func:`plot_fooling_images`, draw
-several images and return the Figure (a new one unless ``fig`` is given).
+Axes. :func:`plot_digit_grid` draws many images and returns their Axes; :func:`plot_digit_sample`
+(real digits, a row per class, through :func:`plot_digit_grid`) and :func:`plot_fooling_images`
+return the Figure (a new one unless ``fig`` is given).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ DIGIT_SIDE: int = 28
 #: negative, in a diverging map centred on 0.
 DIGIT_CMAP: str = "gray_r"
 FOOL_CMAP: str = "RdBu_r"
+#: Colour of the circle around a changed pixel, in :func:`plot_digit_grid`.
+PIXEL_MARK_COLOR: str = "red"
 #: Axis labels of a 2-unit hidden layer.
 HIDDEN_AXES: tuple[str, str] = ("hidden unit 1", "hidden unit 2")
 
@@ -90,6 +93,77 @@ def plot_digit(
     return ax
 
 
+def plot_digit_grid(
+    images: Any,
+    titles: Sequence[str] | None = None,
+    ncols: int = 4,
+    marks: Sequence[int | None] | None = None,
+    value_range: tuple[float, float] | None = (0.0, 1.0),
+    row_labels: Sequence[Any] | None = None,
+    axes: Any = None,
+) -> np.ndarray:
+    """Draw 28 x 28 digit images in a grid with :func:`plot_digit`, optionally circling one pixel of each.
+
+    The series' one grid of digits: :func:`plot_digit_sample` and the attack notebook's figures
+    of fools and changed pixels all draw through it.
+
+    Parameters
+    ----------
+    images : array-like of shape (n_images, 784)
+        Flattened images, row-major, filling the grid row by row.
+    titles : sequence of str, optional
+        One title per image.
+    ncols : int, default 4
+    marks : sequence of int or None, optional
+        For each image, the flat index of a pixel to circle (None: no circle).
+    value_range : (low, high) or None, default (0, 1)
+        Grey scale limits (white = low, black = high, as ink on paper); None scales each image
+        to its own minimum and maximum.
+    row_labels : sequence, optional
+        A label for each row of the grid, written left of its first image.
+    axes : array of Axes, optional
+        At least ``n_images`` Axes to draw on; by default a new figure is made (cells of
+        2.2 x 2.4 inches with titles, 0.9 x 0.95 without).
+
+    Returns
+    -------
+    ndarray of Axes
+        The Axes drawn on, flattened; unused ones are switched off.
+    """
+    images = _check_images(images, "images").reshape(-1, DIGIT_SIDE**2)
+    n = len(images)
+    for name, values in (("titles", titles), ("marks", marks)):
+        if values is not None and len(values) != n:
+            raise ValueError(f"{name} has {len(values)} entries for {n} images; give one each.")
+    nrows = int(np.ceil(n / ncols))
+    if row_labels is not None and len(row_labels) != nrows:
+        raise ValueError(
+            f"row_labels has {len(row_labels)} entries for {nrows} rows of {ncols} images; "
+            "give one per row."
+        )
+    if axes is None:
+        width, height = (2.2, 2.4) if titles is not None else (0.9, 0.95)
+        _, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+    axes = np.asarray(axes).ravel()
+    if len(axes) < n:
+        raise ValueError(f"{n} images need at least {n} Axes; got {len(axes)}.")
+    low, high = value_range if value_range is not None else (None, None)
+    for i, ax in enumerate(axes):
+        if i >= n:
+            ax.set_axis_off()
+            continue
+        plot_digit(images[i], vmin=low, vmax=high, ax=ax)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize="small", fontweight="normal")
+        if marks is not None and marks[i] is not None:
+            row, col = divmod(int(marks[i]), DIGIT_SIDE)
+            ax.add_patch(plt.Circle((col, row), 1.6, fill=False, color=PIXEL_MARK_COLOR,
+                                    linewidth=1.5))
+        if row_labels is not None and i % ncols == 0:
+            ax.set_ylabel(str(row_labels[i // ncols]), rotation=0, labelpad=12, fontsize="large")
+    return axes
+
+
 def plot_digit_sample(
     X: Any, y: Any, n_per_class: int = 8, fig: Figure | None = None
 ) -> Figure:
@@ -129,10 +203,8 @@ def plot_digit_sample(
     fig = plt.figure(figsize=(0.9 * n_per_class, 0.95 * len(classes))) if fig is None else fig
     fig.clear()
     axes = fig.subplots(len(classes), int(n_per_class), squeeze=False)
-    for row, label in zip(axes, classes):
-        for ax, image in zip(row, images[y == label][:n_per_class]):
-            plot_digit(image, ax=ax)
-        row[0].set_ylabel(str(label), rotation=0, labelpad=12, fontsize="large")
+    first = np.concatenate([images[y == label][:n_per_class] for label in classes])
+    plot_digit_grid(first, ncols=int(n_per_class), row_labels=classes, axes=axes)
     return fig
 
 

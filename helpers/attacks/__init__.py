@@ -1,0 +1,62 @@
+"""Ways to fool a classifier, computed exactly where the model allows it.
+
+One module per kind of attack; every public name is re-exported here, so
+``from helpers import attacks; attacks.fgsm(...)`` reads the same whichever module holds it:
+
+- :mod:`helpers.attacks.exact` — provably smallest changes of models whose scores are affine in
+  the input (L2, L-infinity, inside a pixel box, one pixel), and fools along rays.
+- :mod:`helpers.attacks.gradient` — FGSM, PGD and DeepFool, on exact input gradients.
+- :mod:`helpers.attacks.search` — the one-pixel attack and valid fool images (L-BFGS-B, evolution).
+- :mod:`helpers.attacks.evaluate` — measurements over a data set (accuracy under attack, the
+  smallest FGSM step, DeepFool beside FGSM).
+
+Every function takes a fitted model and data and returns the perturbations; nothing here draws
+(see :mod:`helpers.plotting`).
+"""
+
+from helpers.attacks._checks import NORMS
+from helpers.attacks.evaluate import (
+    SmallestFGSM,
+    accuracy_under_attack,
+    deepfool_vs_fgsm,
+    smallest_fgsm,
+)
+from helpers.attacks.exact import (
+    LinearPerturbation,
+    fools_along_rays,
+    linf_step_by_feature_count,
+    minimal_linf_perturbation_linear,
+    minimal_perturbation_linear,
+    one_pixel_flips_linear,
+)
+from helpers.attacks.gradient import DeepFoolResult, deepfool, fgsm, pgd
+from helpers.attacks.search import (
+    FoolImage,
+    OnePixelResult,
+    evolve_fool_image,
+    fool_image,
+    one_pixel_attack,
+)
+
+__all__ = [
+    "NORMS",
+    "LinearPerturbation",
+    "minimal_perturbation_linear",
+    "minimal_linf_perturbation_linear",
+    "linf_step_by_feature_count",
+    "one_pixel_flips_linear",
+    "fools_along_rays",
+    "DeepFoolResult",
+    "fgsm",
+    "pgd",
+    "deepfool",
+    "OnePixelResult",
+    "one_pixel_attack",
+    "FoolImage",
+    "fool_image",
+    "evolve_fool_image",
+    "accuracy_under_attack",
+    "SmallestFGSM",
+    "smallest_fgsm",
+    "deepfool_vs_fgsm",
+]

@@ -1,0 +1,62 @@
+"""Argument checks shared by the attacks: each error names the problem and the fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from helpers import gradients
+from helpers._validation import check_features, check_range
+
+#: Norms the gradient attacks accept, by name.
+NORMS: dict[str, float] = {"inf": np.inf, "2": 2.0}
+
+
+def _check_eps(eps: float, name: str = "eps") -> float:
+    try:
+        eps = float(eps)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number >= 0; got {eps!r}.") from None
+    if not (np.isfinite(eps) and eps >= 0):
+        raise ValueError(
+            f"{name} must be a finite number >= 0 (the size of the change); got {eps!r}."
+        )
+    return eps
+
+
+def _check_norm(norm: Any) -> float:
+    key = "inf" if (isinstance(norm, (int, float)) and np.isinf(norm)) else str(norm)
+    key = {"2.0": "2", "np.inf": "inf"}.get(key, key)
+    if key not in NORMS:
+        raise ValueError(f"unknown norm {norm!r}; use np.inf (L-infinity) or 2 (L2).")
+    return NORMS[key]
+
+
+def _check_clip(
+    clip: Any, X: np.ndarray | None = None, name: str = "X"
+) -> tuple[float, float] | None:
+    if clip is None:
+        return None
+    low, high = check_range(clip, "clip")
+    if X is not None and (X.min() < low or X.max() > high):
+        raise ValueError(
+            f"{name} has values in [{X.min():.3g}, {X.max():.3g}], outside clip=({low:g}, "
+            f"{high:g}); rescale {name} into the pixel range or pass clip=None."
+        )
+    return low, high
+
+
+def _check_positive_int(value: Any, name: str) -> int:
+    if not (isinstance(value, (int, np.integer)) and value >= 1):
+        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
+    return int(value)
+
+
+def _prepare(model: Any, X: Any, clip: Any) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """Validated ``X`` (2-D, the model's number of features) and ``clip``."""
+    gradients.check_differentiable(model)
+    X = check_features(X, n_features=gradients.n_input_features(model))
+    return X, _check_clip(clip, X)
+
+

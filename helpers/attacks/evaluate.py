@@ -1,0 +1,184 @@
+"""Measurements over a data set: accuracy under attack, the smallest FGSM step per row, and
+DeepFool's and FGSM's changes side by side. Nothing here draws (see :mod:`helpers.plotting`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from helpers import gradients
+from helpers._validation import check_features
+from helpers.attacks._checks import _check_eps, _prepare
+from helpers.attacks.gradient import deepfool, fgsm, pgd
+
+
+def accuracy_under_attack(
+    models: Mapping[str, Any],
+    X: Any,
+    y: Any,
+    eps: Sequence[float],
+    n_steps: int = 10,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+) -> pd.DataFrame:
+    """Accuracy of each model on rows changed by FGSM and by PGD, for every ``eps`` (L-infinity).
+
+    Parameters
+    ----------
+    models : mapping of name to fitted model
+        Models :mod:`helpers.gradients` differentiates.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels.
+    eps : sequence of float
+        Sizes of the change (0 gives the clean accuracy).
+    n_steps : int, default 10
+        Steps of PGD (with the default step ``2.5 * eps / n_steps``).
+    clip : (low, high) or None, default (0, 1)
+
+    Returns
+    -------
+    DataFrame
+        Columns ``model``, ``attack`` ("FGSM" or "PGD"), ``eps``, ``accuracy``; one row per
+        model, attack and eps.
+    """
+    y = np.asarray(y)
+    records = []
+    for name, model in models.items():
+        for size in eps:
+            if size == 0:  # nothing to search: both attacks return X itself
+                changed = {"FGSM": check_features(X), "PGD": check_features(X)}
+            else:
+                changed = {
+                    "FGSM": fgsm(model, X, y, size, clip=clip),
+                    "PGD": pgd(model, X, y, size, n_steps=n_steps, clip=clip),
+                }
+            for attack, X_adv in changed.items():
+                records.append({"model": name, "attack": attack, "eps": float(size),
+                                "accuracy": float(np.mean(model.predict(X_adv) == y))})
+    return pd.DataFrame.from_records(records)
+
+
+@dataclass(frozen=True)
+class SmallestFGSM:
+    """The smallest FGSM step, on a grid, that misclassifies each row.
+
+    Attributes
+    ----------
+    eps : ndarray of shape (n_samples,)
+        Smallest grid value whose FGSM change is misclassified; NaN where none is.
+    delta : ndarray of shape (n_samples, n_features)
+        That change (after clipping); zeros where none is misclassified.
+    fooled : ndarray of shape (n_samples,), dtype bool
+        Whether some grid value misclassifies the row.
+    """
+
+    eps: np.ndarray
+    delta: np.ndarray
+    fooled: np.ndarray
+
+
+def smallest_fgsm(
+    model: Any,
+    X: Any,
+    y: Any,
+    eps_grid: Sequence[float],
+    clip: tuple[float, float] | None = (0.0, 1.0),
+) -> SmallestFGSM:
+    """For each row, the smallest ``eps`` of ``eps_grid`` at which FGSM misclassifies it.
+
+    FGSM's direction, the sign of the input gradient at ``X``, does not depend on ``eps``: it is
+    computed once and every grid value is a single prediction.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels.
+    eps_grid : sequence of float
+        Values to try, each >= 0; sorted here.
+    clip : (low, high) or None, default (0, 1)
+
+    Returns
+    -------
+    SmallestFGSM
+    """
+    grid = np.sort([_check_eps(value) for value in eps_grid])
+    X, clip = _prepare(model, X, clip)
+    y = np.asarray(y)
+    direction = np.sign(gradients.input_gradient(model, X, y))
+    eps = np.full(len(X), np.nan)
+    delta = np.zeros_like(X)
+    for value in grid:
+        todo = np.flatnonzero(np.isnan(eps))
+        if len(todo) == 0:
+            break
+        X_adv = X[todo] + value * direction[todo]
+        if clip is not None:
+            X_adv = np.clip(X_adv, *clip)
+        fooled = model.predict(X_adv) != y[todo]
+        eps[todo[fooled]] = value
+        delta[todo[fooled]] = X_adv[fooled] - X[todo[fooled]]
+    return SmallestFGSM(eps=eps, delta=delta, fooled=~np.isnan(eps))
+
+
+def deepfool_vs_fgsm(
+    models: Mapping[str, Any],
+    X: Any,
+    y: Any,
+    eps_grid: Sequence[float],
+    clip: tuple[float, float] | None = (0.0, 1.0),
+    **deepfool_options: Any,
+) -> pd.DataFrame:
+    """Sizes of the changes DeepFool and the smallest FGSM need to misclassify each row.
+
+    Only rows each model classifies correctly are attacked, so that both attacks answer the same
+    question: how far is this digit from a wrong class?
+
+    Parameters
+    ----------
+    models : mapping of name to fitted model
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels.
+    eps_grid : sequence of float
+        Grid of :func:`smallest_fgsm`.
+    clip : (low, high) or None, default (0, 1)
+        Pixel range of both attacks: every changed row stays a valid input.
+    **deepfool_options
+        Passed to :func:`deepfool` (``max_iter``, ``overshoot``, ``max_step``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``model``, ``attack`` ("DeepFool" or "FGSM"), ``row`` (index into ``X``),
+        ``fooled``, ``L2`` and ``Linf`` (sizes of the change; NaN where not fooled).
+    """
+    X = check_features(X)
+    y = np.asarray(y)
+    for value in eps_grid:  # check every input before the long searches
+        _check_eps(value)
+    for model in models.values():
+        _prepare(model, X, clip)
+        gradients.class_indices(model, y, len(X))
+    frames = []
+    for name, model in models.items():
+        rows = np.flatnonzero(model.predict(X) == y)
+        found = deepfool(model, X[rows], clip=clip, **deepfool_options)
+        fast = smallest_fgsm(model, X[rows], y[rows], eps_grid, clip=clip)
+        for attack, delta, fooled in [("DeepFool", found.delta, found.flipped),
+                                      ("FGSM", fast.delta, fast.fooled)]:
+            frames.append(pd.DataFrame({
+                "model": name,
+                "attack": attack,
+                "row": rows,
+                "fooled": fooled,
+                "L2": np.where(fooled, np.linalg.norm(delta, axis=1), np.nan),
+                "Linf": np.where(fooled, np.abs(delta).max(axis=1), np.nan),
+            }))
+    return pd.concat(frames, ignore_index=True)
+

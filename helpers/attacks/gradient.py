@@ -1,0 +1,291 @@
+"""Gradient attacks: FGSM, PGD and DeepFool, on any model :mod:`helpers.gradients` differentiates.
+
+That is a LogisticRegression (or another linear classifier) and an MLPClassifier. Pixels stay
+inside ``clip`` unless it is None. Nothing here draws (see :mod:`helpers.plotting`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from helpers import gradients
+from helpers.attacks._checks import _check_eps, _check_norm, _check_positive_int, _prepare
+
+
+def _steepest_step(gradient: np.ndarray, norm: float) -> np.ndarray:
+    """The unit-size step (in ``norm``) that raises a linearised loss the most."""
+    if np.isinf(norm):
+        return np.sign(gradient)
+    length = np.linalg.norm(gradient, axis=1, keepdims=True)
+    return np.divide(gradient, length, out=np.zeros_like(gradient), where=length > 0)
+
+
+def _project(delta: np.ndarray, eps: float, norm: float) -> np.ndarray:
+    """The nearest change to ``delta`` of size at most ``eps`` in ``norm``."""
+    if np.isinf(norm):
+        return np.clip(delta, -eps, eps)
+    length = np.linalg.norm(delta, axis=1, keepdims=True)
+    return delta * np.minimum(1.0, eps / np.maximum(length, 1e-300))
+
+
+def fgsm(
+    model: Any,
+    X: Any,
+    y: Any,
+    eps: float,
+    norm: Any = np.inf,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+) -> np.ndarray:
+    """Fast gradient (sign) method: one step of size ``eps`` up the log-loss (Goodfellow et al., 2015).
+
+    With the L-infinity norm every feature moves by exactly ``eps`` in the direction of the sign of
+    :func:`helpers.gradients.input_gradient` (features whose gradient is exactly 0 do not move);
+    with the L2 norm the whole row moves by ``eps`` along the gradient. The result is then clipped
+    to the pixel range.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels, among ``model.classes_``.
+    eps : float
+        Size of the change, >= 0.
+    norm : {np.inf, 2}, default np.inf
+    clip : (low, high) or None, default (0, 1)
+        Valid feature range; ``X`` must lie inside it. None: no clipping.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+        The perturbed rows.
+
+    Raises
+    ------
+    ValueError
+        If ``eps < 0``, the norm is unknown, ``X`` or ``y`` has the wrong shape, a label is unknown,
+        or ``X`` lies outside ``clip``.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    eps = _check_eps(eps)
+    norm = _check_norm(norm)
+    X, clip = _prepare(model, X, clip)
+    X_adv = X + eps * _steepest_step(gradients.input_gradient(model, X, y), norm)
+    return X_adv if clip is None else np.clip(X_adv, *clip)
+
+
+def pgd(
+    model: Any,
+    X: Any,
+    y: Any,
+    eps: float,
+    step: float | None = None,
+    n_steps: int = 20,
+    norm: Any = np.inf,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+    random_start: bool = False,
+    random_state: int = 0,
+) -> np.ndarray:
+    """Projected gradient descent on the log-loss (Madry et al., 2018): iterated FGSM in a ball.
+
+    Each step moves by ``step`` along the steepest direction (see :func:`fgsm`), then projects back
+    into the ``eps``-ball around the original row and into the pixel box. Of all the iterates, each
+    row keeps the one with the highest loss.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        True labels, among ``model.classes_``.
+    eps : float
+        Radius of the ball, >= 0.
+    step : float, optional
+        Size of each step; default ``2.5 * eps / n_steps``.
+    n_steps : int, default 20
+    norm : {np.inf, 2}, default np.inf
+    clip : (low, high) or None, default (0, 1)
+    random_start : bool, default False
+        Start from a uniform random point of the L-infinity ball (or a random direction of the L2
+        ball, at a uniform radius) instead of ``X`` itself.
+    random_state : int, default 0
+        Seed of the random start.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+        The perturbed rows.
+
+    Raises
+    ------
+    ValueError
+        As :func:`fgsm`, and if ``step < 0`` or ``n_steps < 1``.
+    """
+    eps = _check_eps(eps)
+    norm = _check_norm(norm)
+    n_steps = _check_positive_int(n_steps, "n_steps")
+    step = 2.5 * eps / n_steps if step is None else _check_eps(step, "step")
+    X, clip = _prepare(model, X, clip)
+    target = gradients.class_indices(model, y, len(X))
+    labels = np.asarray(model.classes_)[target]
+    delta = np.zeros_like(X)
+    if random_start:
+        rng = np.random.default_rng(random_state)
+        if np.isinf(norm):
+            delta = rng.uniform(-eps, eps, size=X.shape)
+        else:
+            direction = _steepest_step(rng.normal(size=X.shape), 2.0)
+            delta = direction * eps * rng.uniform(size=(len(X), 1))
+    X_adv = X + delta if clip is None else np.clip(X + delta, *clip)
+    best, best_loss = X_adv.copy(), np.full(len(X), -np.inf)
+    for _ in range(n_steps):
+        loss, gradient = gradients.loss_and_input_gradient(model, X_adv, labels)
+        better = loss > best_loss
+        best[better], best_loss[better] = X_adv[better], loss[better]
+        X_adv = X + _project(X_adv + step * _steepest_step(gradient, norm) - X, eps, norm)
+        if clip is not None:
+            X_adv = np.clip(X_adv, *clip)
+    loss, _ = gradients.loss_and_input_gradient(model, X_adv, labels)
+    better = loss > best_loss
+    best[better] = X_adv[better]
+    return best
+
+
+@dataclass(frozen=True)
+class DeepFoolResult:
+    """What :func:`deepfool` found for each row.
+
+    Attributes
+    ----------
+    delta : ndarray of shape (n_samples, n_features)
+        The perturbation (already scaled by ``1 + overshoot``).
+    norm : ndarray of shape (n_samples,)
+        Its L2 norm.
+    flipped : ndarray of shape (n_samples,), dtype bool
+        Whether ``X + delta`` is predicted another class than ``X``.
+    predicted : ndarray of shape (n_samples,)
+        The class predicted at ``X + delta``.
+    n_iter : ndarray of shape (n_samples,), dtype int
+        Linearisation steps taken.
+    """
+
+    delta: np.ndarray
+    norm: np.ndarray
+    flipped: np.ndarray
+    predicted: np.ndarray
+    n_iter: np.ndarray
+
+
+def deepfool(
+    model: Any,
+    X: Any,
+    max_iter: int = 50,
+    overshoot: float = 0.02,
+    max_step: float | None = None,
+    clip: tuple[float, float] | None = None,
+) -> DeepFoolResult:
+    """DeepFool (Moosavi-Dezfooli et al., 2016): small L2 changes that flip the prediction.
+
+    At the current point the model is replaced by its first-order (linear) approximation; the
+    step is the exact projection onto the nearest border of that linear model, between the
+    originally predicted class and any other, made longer by a relative ``1e-6`` (and ``1e-9``)
+    so that it crosses. Steps add up until the prediction changes or ``max_iter`` steps were
+    taken; the total is then scaled by ``1 + overshoot``. A row whose logit differences have no
+    gradient (saturated units) stops where it is, unflipped.
+
+    For a linear model the first step is already the exact minimal perturbation of
+    :func:`helpers.attacks.exact.minimal_perturbation_linear`: the region of the predicted class is an intersection of
+    half-spaces, and the distance from a point inside it to its outside is the distance to the
+    nearest of its borders (pass ``overshoot=0`` to compare them).
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    X : array-like of shape (n_samples, n_features)
+    max_iter : int, default 50
+    overshoot : float, default 0.02
+        Relative lengthening of the final perturbation (the paper's 0.02), >= 0.
+    max_step : float, optional
+        Longest L2 step of one linearisation (a trust region), > 0. None (the paper's algorithm):
+        no limit. Where units saturate, the gradient is tiny and the linear model's border is
+        very far; limiting the step lets the next linearisation, closer by, correct it.
+    clip : (low, high), optional
+        Valid range of the features (``(0, 1)`` for pixels). After every step the point is
+        projected back into the box, and the next linearisation is taken there, so ``X + delta``
+        is a valid input. None (the paper's algorithm): no bounds.
+
+    Returns
+    -------
+    DeepFoolResult
+        ``delta`` of shape (n_samples, n_features), its L2 ``norm``, ``flipped``, the ``predicted``
+        class at ``X + delta`` and the number of steps ``n_iter``. Without ``clip``,
+        ``X + delta`` may leave the pixel range.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` has the wrong shape or lies outside ``clip``, ``overshoot < 0``,
+        ``max_iter < 1`` or ``max_step <= 0``.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    overshoot = _check_eps(overshoot, "overshoot")
+    max_iter = _check_positive_int(max_iter, "max_iter")
+    if max_step is not None and not (_check_eps(max_step, "max_step") > 0):
+        raise ValueError(f"max_step must be > 0 or None; got {max_step!r}.")
+    X, clip = _prepare(model, X, clip)
+
+    def into_box(rows: np.ndarray, change: np.ndarray) -> np.ndarray:
+        """``change``, shortened where ``X[rows] + change`` would leave the box."""
+        return change if clip is None else np.clip(X[rows] + change, *clip) - X[rows]
+
+    original = gradients.logits(model, X).argmax(axis=1)
+    total = np.zeros_like(X)
+    n_iter = np.zeros(len(X), dtype=int)
+    active = np.arange(len(X))
+    for _ in range(max_iter):
+        X_now = X[active] + into_box(active, (1.0 + overshoot) * total[active])
+        scores = gradients.logits(model, X_now)
+        still = scores.argmax(axis=1) == original[active]
+        active, X_now, scores = active[still], X_now[still], scores[still]
+        if len(active) == 0:
+            break
+        jacobian = gradients.logit_gradients(model, X_now)
+        rows = np.arange(len(active))
+        k0 = original[active]
+        w = jacobian - jacobian[rows, k0][:, np.newaxis, :]  # (n_active, n_classes, n_features)
+        f = scores - scores[rows, k0][:, np.newaxis]
+        w_norm = np.linalg.norm(w, axis=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            distance = np.where(w_norm > 0, np.abs(f) / w_norm, np.inf)
+        distance[rows, k0] = np.inf
+        nearest = distance.argmin(axis=1)
+        stuck = ~np.isfinite(distance[rows, nearest])  # flat logits (saturated units): give up
+        active, rows, nearest, w, w_norm, distance = (
+            active[~stuck], rows[~stuck], nearest[~stuck], w[~stuck], w_norm[~stuck],
+            distance[~stuck])
+        if len(active) == 0:
+            break
+        rows = np.arange(len(active))
+        w_nearest = w[rows, nearest]
+        length = w_norm[rows, nearest][:, np.newaxis]
+        step = distance[rows, nearest][:, np.newaxis] * (1.0 + 1e-6) + 1e-9
+        if max_step is not None:
+            step = np.minimum(step, max_step)
+        total[active] = into_box(active, total[active] + step * w_nearest / length)
+        n_iter[active] += 1
+    delta = into_box(np.arange(len(X)), (1.0 + overshoot) * total)
+    predicted = gradients.logits(model, X + delta).argmax(axis=1)
+    return DeepFoolResult(
+        delta=delta,
+        norm=np.linalg.norm(delta, axis=1),
+        flipped=predicted != original,
+        predicted=np.asarray(model.classes_)[predicted],
+        n_iter=n_iter,
+    )
+
+

@@ -1,0 +1,372 @@
+"""Searches for inputs that fool a model: the one-pixel attack (a differential evolution, no
+gradient) and valid fool images grown from a blank start, by L-BFGS-B on exact gradients or by an
+evolution without them. Nothing here draws (see :mod:`helpers.plotting`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.optimize import differential_evolution, minimize
+
+from helpers import gradients
+from helpers._validation import check_features, check_fitted
+from helpers.attacks._checks import _check_clip, _check_positive_int
+
+
+@dataclass(frozen=True)
+class OnePixelResult:
+    """What :func:`one_pixel_attack` found for one image.
+
+    Attributes
+    ----------
+    x_adv : ndarray of shape (n_features,)
+        The image with the changed pixel(s).
+    pixels : ndarray of shape (n_pixels,), dtype int
+        Indices of the changed features.
+    values : ndarray of shape (n_pixels,)
+        Their new values.
+    probability : float
+        Probability of the true class at ``x_adv``.
+    predicted : object
+        The class predicted at ``x_adv``.
+    fooled : bool
+        Whether ``predicted`` differs from the true class.
+    n_evaluations : int
+        Images the search scored.
+    """
+
+    x_adv: np.ndarray
+    pixels: np.ndarray
+    values: np.ndarray
+    probability: float
+    predicted: Any
+    fooled: bool
+    n_evaluations: int
+
+
+def one_pixel_attack(
+    model: Any,
+    x: Any,
+    y: Any,
+    n_pixels: int = 1,
+    clip: tuple[float, float] = (0.0, 1.0),
+    popsize: int = 20,
+    maxiter: int = 30,
+    seed: int = 0,
+) -> OnePixelResult:
+    """Change ``n_pixels`` pixels of one image to flip its prediction (Su, Vargas and Sakurai, 2017).
+
+    A differential evolution (:func:`scipy.optimize.differential_evolution`) searches over which
+    pixels to change (integers) and their new values (inside ``clip``), minimising the margin
+    ``P(true class) - max P(other class)``; it stops as soon as the margin is negative. The
+    whole population is scored in one ``predict_proba`` call per generation.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+        Any classifier: the search needs no gradient.
+    x : array-like of shape (n_features,)
+        One image, flattened, inside ``clip``.
+    y : label
+        Its true class, one of ``model.classes_``.
+    n_pixels : int, default 1
+    clip : (low, high), default (0, 1)
+        Range of the new pixel values.
+    popsize : int, default 20
+        Population size multiplier: ``popsize * 2 * n_pixels`` candidates per generation.
+    maxiter : int, default 30
+        Most generations; at most ``(maxiter + 1) * popsize * 2 * n_pixels`` images are scored.
+    seed : int, default 0
+
+    Returns
+    -------
+    OnePixelResult
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not one row of the model's number of features, lies outside ``clip``, ``y`` is
+        unknown, or ``n_pixels``, ``popsize`` or ``maxiter`` is not a whole number >= 1.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    check_fitted(model)
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(
+            f"x must be one flattened image of shape (n_features,); got shape {x.shape}. "
+            "Pass X[i], not X[i:i + 1]."
+        )
+    x = check_features(x, n_features=model.n_features_in_, name="x", allow_1d=True)[0]
+    clip = _check_clip(clip, x[np.newaxis])
+    n_pixels = _check_positive_int(n_pixels, "n_pixels")
+    popsize = _check_positive_int(popsize, "popsize")
+    maxiter = _check_positive_int(maxiter, "maxiter")
+    classes = list(np.asarray(model.classes_))
+    if y not in classes:
+        raise ValueError(f"unknown label {y!r}; use one of model.classes_: {classes}.")
+    true = classes.index(y)
+    n_features = len(x)
+
+    def candidates(params: np.ndarray) -> np.ndarray:
+        """Images for parameter columns (index, value, index, value, ...) of shape (2 n_pixels, m)."""
+        images = np.repeat(x[np.newaxis], params.shape[1], axis=0)
+        rows = np.arange(params.shape[1])
+        for p in range(n_pixels):
+            images[rows, np.rint(params[2 * p]).astype(int)] = params[2 * p + 1]
+        return images
+
+    n_scored = 0  # images scored; scipy's nfev counts calls, and each call scores a generation
+
+    def margin(params: np.ndarray) -> np.ndarray:
+        nonlocal n_scored
+        n_scored += params.shape[1]
+        proba = model.predict_proba(candidates(params))
+        return proba[:, true] - np.delete(proba, true, axis=1).max(axis=1)
+
+    bounds = [(0, n_features - 1), clip] * n_pixels
+    search = differential_evolution(
+        margin,
+        bounds,
+        integrality=[True, False] * n_pixels,
+        popsize=popsize,
+        maxiter=maxiter,
+        tol=0.0,
+        seed=seed,
+        polish=False,
+        vectorized=True,
+        updating="deferred",
+        callback=lambda intermediate_result: bool(intermediate_result.fun < 0),
+    )
+    params = np.asarray(search.x, dtype=float)
+    x_adv = candidates(params[:, np.newaxis])[0]
+    proba = model.predict_proba(x_adv[np.newaxis])[0]
+    predicted = classes[int(proba.argmax())]
+    return OnePixelResult(
+        x_adv=x_adv,
+        pixels=np.rint(params[0::2]).astype(int),
+        values=params[1::2],
+        probability=float(proba[true]),
+        predicted=predicted,
+        fooled=bool(predicted != y),
+        n_evaluations=n_scored,
+    )
+
+
+@dataclass(frozen=True)
+class FoolImage:
+    """A valid image that a model gives to one class with high confidence.
+
+    Attributes
+    ----------
+    image : ndarray of shape (n_features,)
+        Inside the pixel box.
+    start : ndarray of shape (n_features,)
+        Where the search started.
+    target : object
+        The class aimed at.
+    probability : float
+        The model's probability of ``target`` for ``image``.
+    reached : bool
+        Whether ``probability >= confidence``.
+    n_iter : int
+        Optimiser iterations taken.
+    """
+
+    image: np.ndarray
+    start: np.ndarray
+    target: Any
+    probability: float
+    reached: bool
+    n_iter: int
+
+
+def fool_image(
+    model: Any,
+    target_class: Any,
+    confidence: float = 0.99,
+    clip: tuple[float, float] = (0.0, 1.0),
+    start: Any = "blank",
+    max_iter: int = 200,
+    random_state: int = 0,
+) -> FoolImage:
+    """Search the pixel box for an image the model gives to ``target_class`` with ``confidence``.
+
+    Maximises ``log P(target_class | image)`` under the box constraints ``clip`` with L-BFGS-B
+    (exact gradients from :func:`helpers.gradients.input_gradient`), stopping as soon as the
+    probability reaches ``confidence``. Unlike an unconstrained search (or a pseudo-inverse) the
+    result is an image a camera could produce: every pixel is inside ``clip``.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    target_class : label
+        One of ``model.classes_``.
+    confidence : float, default 0.99
+        Probability to reach, in (0, 1).
+    clip : (low, high), default (0, 1)
+    start : {"blank", "noise"} or array-like of shape (n_features,), default "blank"
+        "blank": every pixel at ``low`` (an empty MNIST image); "noise": uniform in the box,
+        seeded by ``random_state``; or a given image inside the box.
+    max_iter : int, default 200
+    random_state : int, default 0
+
+    Returns
+    -------
+    FoolImage
+
+    Raises
+    ------
+    ValueError
+        If ``confidence`` is not in (0, 1), ``target_class`` is unknown, ``start`` is not
+        "blank", "noise" or an image of the right size inside ``clip``, or ``max_iter < 1``.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    gradients.check_differentiable(model)
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be a probability in (0, 1); got {confidence!r}.")
+    low, high = _check_clip(clip)
+    max_iter = _check_positive_int(max_iter, "max_iter")
+    n_features = gradients.n_input_features(model)
+    labels = np.asarray([target_class])
+    gradients.class_indices(model, labels, 1)  # raises for an unknown class
+    if isinstance(start, str):
+        if start == "blank":
+            x0 = np.full(n_features, low)
+        elif start == "noise":
+            x0 = np.random.default_rng(random_state).uniform(low, high, size=n_features)
+        else:
+            raise ValueError(f"start must be 'blank', 'noise' or an image; got {start!r}.")
+    else:
+        x0 = check_features(start, n_features=n_features, name="start", allow_1d=True)[0]
+        _check_clip(clip, x0[np.newaxis], name="start")
+    goal = -np.log(confidence)
+
+    def loss_and_gradient(z: np.ndarray) -> tuple[float, np.ndarray]:
+        loss, gradient = gradients.loss_and_input_gradient(model, z[np.newaxis], labels)
+        return float(loss[0]), gradient[0]
+
+    def stop_when_confident(intermediate_result: Any) -> None:
+        if intermediate_result.fun <= goal:
+            raise StopIteration
+
+    if loss_and_gradient(x0)[0] <= goal:
+        image, n_iter = x0.copy(), 0
+    else:
+        search = minimize(
+            loss_and_gradient,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(low, high)] * n_features,
+            callback=stop_when_confident,
+            # Saturated units give tiny gradients: do not stop on a small gradient.
+            options={"maxiter": max_iter, "gtol": 1e-14},
+        )
+        image, n_iter = np.clip(search.x, low, high), int(search.nit)
+    probability = float(np.exp(-loss_and_gradient(image)[0]))
+    return FoolImage(
+        image=image,
+        start=x0,
+        target=target_class,
+        probability=probability,
+        reached=probability >= confidence,
+        n_iter=n_iter,
+    )
+
+
+def evolve_fool_image(
+    model: Any,
+    target_class: Any,
+    confidence: float = 0.99,
+    clip: tuple[float, float] = (0.0, 1.0),
+    population: int = 32,
+    generations: int = 300,
+    mutation_rate: float = 0.02,
+    mutation_scale: float = 0.5,
+    seed: int = 0,
+) -> FoolImage:
+    """Evolve an image inside the pixel box that the model gives to ``target_class`` (no gradient).
+
+    In the spirit of Nguyen et al. (2015, direct encoding): start from a blank image; in each
+    generation every image of the population has one child, in which each pixel changes with
+    probability ``mutation_rate`` by a normal step of scale ``mutation_scale`` (then clipped); the
+    ``population`` images with the highest ``P(target_class)`` among parents and children survive.
+    The search stops once the best image reaches ``confidence``. Only ``predict_proba`` is used,
+    so any classifier can be searched.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+    target_class : label
+        One of ``model.classes_``.
+    confidence : float, default 0.99
+        Probability to reach, in (0, 1).
+    clip : (low, high), default (0, 1)
+    population : int, default 32
+    generations : int, default 300
+        Most generations: at most ``population * generations`` images are scored.
+    mutation_rate : float, default 0.02
+        Chance that a pixel of a child changes, in (0, 1].
+    mutation_scale : float, default 0.5
+        Standard deviation of a pixel's change, > 0.
+    seed : int, default 0
+
+    Returns
+    -------
+    FoolImage
+        The best image; ``n_iter`` is the number of generations run.
+
+    Raises
+    ------
+    ValueError
+        If ``confidence`` or ``mutation_rate`` is out of range, ``target_class`` is unknown,
+        ``mutation_scale <= 0``, or ``population`` or ``generations`` is not a whole number >= 1.
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    check_fitted(model)
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be a probability in (0, 1); got {confidence!r}.")
+    if not 0.0 < mutation_rate <= 1.0:
+        raise ValueError(f"mutation_rate must be in (0, 1]; got {mutation_rate!r}.")
+    if not mutation_scale > 0:
+        raise ValueError(f"mutation_scale must be > 0; got {mutation_scale!r}.")
+    low, high = _check_clip(clip)
+    population = _check_positive_int(population, "population")
+    generations = _check_positive_int(generations, "generations")
+    classes = list(np.asarray(model.classes_))
+    if target_class not in classes:
+        raise ValueError(f"unknown class {target_class!r}; use one of model.classes_: {classes}.")
+    target = classes.index(target_class)
+    rng = np.random.default_rng(seed)
+    n_features = int(model.n_features_in_)
+    start = np.full(n_features, low)
+    parents = np.repeat(start[np.newaxis], population, axis=0)
+    fitness = model.predict_proba(parents)[:, target]
+    n_iter = 0
+    while fitness.max() < confidence and n_iter < generations:
+        mutate = rng.random(parents.shape) < mutation_rate
+        children = np.clip(
+            parents + mutate * rng.normal(scale=mutation_scale, size=parents.shape), low, high
+        )
+        everyone = np.vstack([parents, children])
+        scores = np.concatenate([fitness, model.predict_proba(children)[:, target]])
+        keep = np.argsort(-scores, kind="stable")[:population]
+        parents, fitness = everyone[keep], scores[keep]
+        n_iter += 1
+    best = int(np.argmax(fitness))
+    return FoolImage(
+        image=parents[best],
+        start=start,
+        target=target_class,
+        probability=float(fitness[best]),
+        reached=bool(fitness[best] >= confidence),
+        n_iter=n_iter,
+    )
+
+

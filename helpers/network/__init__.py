@@ -1,0 +1,54 @@
+"""Inside a fitted ``MLPClassifier``: layers, inversion and confidence ceilings.
+
+Layer numbering, used by every helper of the series: layer ``k`` is the activation after ``k``
+weight matrices. Layer 0 is the input, layer ``model.n_layers_ - 1`` the output (the class
+probabilities), so the 2-unit bottleneck of ``hidden_layer_sizes=(50, 20, 2)`` is layer 3.
+
+- :mod:`helpers.network.layers` — the one forward pass (:func:`forward_pass`) and what reads it:
+  activations of any layer, the head after a hidden layer, its affine scores.
+- :mod:`helpers.network.inverse` — identity networks: far hidden points inverted to images.
+- :mod:`helpers.network.ceiling` — bounded (tanh, logistic) networks: the confidence ceiling and
+  images that reach it.
+
+Every public name is re-exported here: ``from helpers import network; network.propagate(...)``.
+"""
+
+from helpers.network.ceiling import ConfidenceCeiling, confidence_ceiling, tanh_fools
+from helpers.network.inverse import FarPoints, far_point_per_class, invert_to_input
+from helpers.network.layers import (
+    ACTIVATION_DERIVATIVES,
+    ACTIVATIONS,
+    BOUNDED_ACTIVATIONS,
+    ForwardPass,
+    affine_head,
+    check_layer,
+    check_network,
+    forward_pass,
+    head_from_layer,
+    layer_sizes,
+    pre_activation,
+    propagate,
+    propagate_between,
+)
+
+__all__ = [
+    "ACTIVATIONS",
+    "ACTIVATION_DERIVATIVES",
+    "BOUNDED_ACTIVATIONS",
+    "check_network",
+    "check_layer",
+    "layer_sizes",
+    "ForwardPass",
+    "forward_pass",
+    "pre_activation",
+    "propagate",
+    "propagate_between",
+    "head_from_layer",
+    "affine_head",
+    "invert_to_input",
+    "FarPoints",
+    "far_point_per_class",
+    "ConfidenceCeiling",
+    "confidence_ceiling",
+    "tanh_fools",
+]

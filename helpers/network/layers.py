@@ -1,0 +1,295 @@
+"""Inside a fitted ``MLPClassifier``: activations layer by layer, from the one forward pass.
+
+Layer numbering, used by every helper of the series: layer ``k`` is the activation after ``k``
+weight matrices. Layer 0 is the input, layer ``model.n_layers_ - 1`` the output (the class
+probabilities), so the 2-unit bottleneck of ``hidden_layer_sizes=(50, 20, 2)`` is layer 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable
+
+import numpy as np
+from scipy.special import expit, logit, softmax
+from sklearn.neural_network import MLPClassifier
+
+from helpers._validation import check_features, check_fitted
+
+#: The hidden activations scikit-learn's ``MLPClassifier`` offers, as numpy functions.
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "identity": lambda z: z,
+    "logistic": expit,
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+}
+
+#: Derivative of each activation, written in terms of its output ``a = activation(z)``
+#: (relu's derivative at exactly 0 is 0, as in scikit-learn's back-propagation).
+ACTIVATION_DERIVATIVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "identity": np.ones_like,
+    "logistic": lambda a: a * (1.0 - a),
+    "tanh": lambda a: 1.0 - a**2,
+    "relu": lambda a: (a > 0).astype(float),
+}
+
+#: Hidden activations whose values stay inside an open interval: (low, high) and the inverse map.
+BOUNDED_ACTIVATIONS: dict[str, tuple[tuple[float, float], Callable[[np.ndarray], np.ndarray]]] = {
+    "tanh": ((-1.0, 1.0), np.arctanh),
+    "logistic": ((0.0, 1.0), logit),
+}
+
+
+def check_network(model: MLPClassifier, name: str = "model") -> MLPClassifier:
+    """Check that ``model`` is a fitted ``MLPClassifier`` with a known activation.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an ``MLPClassifier``.
+    NotFittedError
+        If it has not been fitted.
+    ValueError
+        If its activation is not one of :data:`ACTIVATIONS`.
+    """
+    if not isinstance(model, MLPClassifier):
+        raise TypeError(
+            f"{name} must be a fitted sklearn.neural_network.MLPClassifier; "
+            f"got {type(model).__name__}."
+        )
+    check_fitted(model, name)
+    if model.activation not in ACTIVATIONS:
+        raise ValueError(
+            f"{name} uses activation={model.activation!r}, which is not supported; "
+            f"use one of {sorted(ACTIVATIONS)}."
+        )
+    return model
+
+
+def check_layer(model: MLPClassifier, layer: int, name: str = "layer") -> int:
+    """Return ``layer`` as an int after checking it is between 0 and ``model.n_layers_ - 1``."""
+    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {layer!r}.")
+    last = model.n_layers_ - 1
+    if not 0 <= layer <= last:
+        raise ValueError(
+            f"{name}={layer} does not exist: this network has layers 0 (input) to {last} (output)."
+        )
+    return int(layer)
+
+
+def layer_sizes(model: MLPClassifier) -> list[int]:
+    """Number of units of every layer, input first, of a fitted ``MLPClassifier``.
+
+    Returns
+    -------
+    list of int of length ``model.n_layers_``
+    """
+    check_network(model)
+    return [model.coefs_[0].shape[0]] + [w.shape[1] for w in model.coefs_]
+
+
+@dataclass(frozen=True)
+class ForwardPass:
+    """Every layer of one pass through a fitted ``MLPClassifier``, from layer ``start`` on.
+
+    Attributes
+    ----------
+    start : int
+        The layer the pass started from.
+    activations : list of ndarray, each of shape (n_samples, n_units_of_layer)
+        Activations of layers ``start``, ``start + 1``, ..., ``stop`` (the first is the input
+        ``H``; the output layer's are the class probabilities, as ``predict_proba`` returns them).
+    pre_activations : list of ndarray, each of shape (n_samples, n_units_of_layer)
+        Weighted inputs ``h_{k-1} W_k + b_k`` of layers ``start + 1``, ..., ``stop``, before the
+        activation (the output layer's are the network's logits: one column for two classes).
+    """
+
+    start: int
+    activations: list[np.ndarray]
+    pre_activations: list[np.ndarray]
+
+
+def forward_pass(
+    model: MLPClassifier, H: np.ndarray, start: int = 0, stop: int | None = None
+) -> ForwardPass:
+    """Run ``H``, the activations of layer ``start``, forward to layer ``stop``, keeping every layer.
+
+    The one forward pass of the package: :func:`propagate`, :func:`pre_activation` and the input
+    gradients of :mod:`helpers.gradients` all read it.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted, with any hidden activation scikit-learn offers (identity, logistic, tanh, relu).
+    H : array-like of shape (n_samples, n_units_of_start)
+        Activations of layer ``start`` (any values: points the data never reach are allowed).
+    start, stop : int
+        Layers with ``0 <= start <= stop <= model.n_layers_ - 1``; ``stop`` defaults to the
+        output layer.
+
+    Returns
+    -------
+    ForwardPass
+    """
+    check_network(model)
+    start = check_layer(model, start, "start")
+    output = model.n_layers_ - 1
+    stop = output if stop is None else check_layer(model, stop, "stop")
+    if start > stop:
+        raise ValueError(
+            f"start={start} comes after stop={stop}; propagation runs forward, so pass "
+            "start <= stop (use invert_to_input to go backwards)."
+        )
+    name = "X" if start == 0 else "H"
+    H = check_features(H, layer_sizes(model)[start], name=name)
+    hidden = ACTIVATIONS[model.activation]
+    activations, pre_activations = [H], []
+    for k in range(start, stop):
+        Z = H @ model.coefs_[k] + model.intercepts_[k]
+        if k + 1 < output:
+            H = hidden(Z)
+        elif model.out_activation_ == "softmax":
+            H = softmax(Z, axis=1)
+        elif model.out_activation_ == "logistic" and Z.shape[1] == 1:
+            p = expit(Z)
+            H = np.hstack([1.0 - p, p])
+        else:
+            raise ValueError(
+                f"Output activation {model.out_activation_!r} with {Z.shape[1]} units is not "
+                "supported (multi-label networks are not); fit a single-label classifier."
+            )
+        pre_activations.append(Z)
+        activations.append(H)
+    return ForwardPass(start=start, activations=activations, pre_activations=pre_activations)
+
+
+def pre_activation(model: MLPClassifier, X: np.ndarray, layer: int) -> np.ndarray:
+    """Weighted input of layer ``layer`` (before its activation): ``h_{k-1} W_k + b_k``.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted.
+    X : array-like of shape (n_samples, n_features)
+        Inputs (layer 0).
+    layer : int
+        A layer from 1 to ``model.n_layers_ - 1``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_units_of_layer)
+    """
+    check_network(model)
+    layer = check_layer(model, layer)
+    if layer == 0:
+        raise ValueError("layer=0 is the input and has no pre-activation; use a layer >= 1.")
+    return forward_pass(model, X, 0, layer).pre_activations[-1]
+
+
+def propagate(model: MLPClassifier, X: np.ndarray, layer: int) -> np.ndarray:
+    """Activations of layer ``layer`` of a fitted ``MLPClassifier`` for the inputs ``X``.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted, with any hidden activation scikit-learn offers (identity, logistic, tanh, relu).
+    X : array-like of shape (n_samples, n_features)
+        Inputs (layer 0).
+    layer : int
+        0 returns ``X``; ``1 .. model.n_layers_ - 2`` the hidden layers; ``model.n_layers_ - 1``
+        the class probabilities, exactly as ``model.predict_proba`` returns them.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_units_of_layer)
+        For the output layer of a two-class network, the two columns of ``predict_proba``.
+    """
+    check_network(model)
+    return propagate_between(model, X, 0, check_layer(model, layer))
+
+
+def propagate_between(model: MLPClassifier, H: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Activations of layer ``stop`` given the activations ``H`` of an earlier layer ``start``.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted, with any hidden activation scikit-learn offers.
+    H : array-like of shape (n_samples, n_units_of_start)
+        Activations of layer ``start`` (any values: points the data never reach are allowed).
+    start, stop : int
+        Layers with ``0 <= start <= stop <= model.n_layers_ - 1``; ``start == stop`` returns ``H``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_units_of_stop)
+    """
+    return forward_pass(model, H, start, stop).activations[-1]
+
+
+def head_from_layer(model: MLPClassifier, layer: int) -> Callable[[np.ndarray], np.ndarray]:
+    """The rest of the network seen from a hidden layer: a callable from activations to probabilities.
+
+    Useful with :func:`helpers.grids.probability_grid` to draw the class regions of a 2-unit
+    hidden layer, far beyond the points the data reach.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted.
+    layer : int
+        A layer from 0 to ``model.n_layers_ - 2``.
+
+    Returns
+    -------
+    callable
+        Maps ``H`` of shape ``(n_points, n_units_of_layer)`` to class probabilities of shape
+        ``(n_points, n_classes)``.
+    """
+    check_network(model)
+    layer = check_layer(model, layer)
+    output = model.n_layers_ - 1
+    if layer == output:
+        raise ValueError(
+            f"layer={layer} is the output layer, which has no head after it; use a layer "
+            f"from 0 to {output - 1}."
+        )
+    return partial(propagate_between, model, start=layer, stop=output)
+
+
+def affine_head(model: MLPClassifier, layer: int) -> tuple[np.ndarray, np.ndarray]:
+    """Class scores as an affine map of a hidden layer: probabilities are ``softmax(H @ W.T + b)``.
+
+    This holds for the last hidden layer of any network, and for any layer of an identity
+    network (every map after it is affine). The convention is that of
+    :func:`helpers.linear.linear_scores`: for a two-class network the scores are ``[0, z]``.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted.
+    layer : int
+        A layer from 0 to ``model.n_layers_ - 2``; a layer before the last hidden one needs
+        ``activation="identity"``.
+
+    Returns
+    -------
+    W : ndarray of shape (n_classes, n_units_of_layer)
+    b : ndarray of shape (n_classes,)
+    """
+    head_from_layer(model, layer)  # checks the model and the layer
+    last_hidden = model.n_layers_ - 2
+    if layer < last_hidden and model.activation != "identity":
+        raise ValueError(
+            f"with activation={model.activation!r} the output is an affine map (then softmax) of "
+            f"the last hidden layer only; use layer={last_hidden}, or an identity network."
+        )
+    W = np.eye(layer_sizes(model)[layer])
+    b = np.zeros(W.shape[0])
+    for k in range(layer, model.n_layers_ - 1):
+        W, b = W @ model.coefs_[k], b @ model.coefs_[k] + model.intercepts_[k]
+    if W.shape[1] == 1:  # binary network: one logit, the score of the second class
+        W, b = np.hstack([np.zeros_like(W), W]), np.concatenate([[0.0], b])
+    return W.T, b

@@ -1,0 +1,85 @@
+"""The package's layout rules (helpers/README.md), checked on the source so no change breaks them."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import helpers
+
+PACKAGE = Path(helpers.__file__).parent
+MAX_LINES = 500
+COMPUTATION = ("data", "models", "linear", "grids", "network", "gradients", "attacks", "density")
+BENCHMARK_ONLY = ("art",)  # the Adversarial Robustness Toolbox, benchmarks/requirements.txt
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            if node.module == "helpers":
+                names |= {f"helpers.{alias.name}" for alias in node.names}
+    return names
+
+
+MODULES = _modules()
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_no_module_is_over_the_size_limit(name):
+    n_lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
+    assert n_lines <= MAX_LINES, f"{name} has {n_lines} lines; split it into a package"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_no_private_scikit_learn_import(name):
+    private = [m for m in _imports(MODULES[name]) if m.startswith("sklearn") and "._" in m]
+    assert not private, f"{name} imports private scikit-learn modules {private}"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_nothing_imports_a_benchmark_only_package(name):
+    used = [m for m in _imports(MODULES[name]) if m.split(".")[0] in BENCHMARK_ONLY]
+    assert not used, f"{name} imports {used}, which only benchmarks/requirements.txt installs"
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if m.split(".")[1:2] and
+                                  m.split(".")[1] in COMPUTATION])
+def test_computation_never_imports_plotting(name):
+    drawing = [m for m in _imports(MODULES[name])
+               if m.startswith(("helpers.plotting", "matplotlib", "seaborn"))]
+    assert not drawing, f"{name} is computation but imports {drawing}"
+
+
+def test_the_modules_import_no_cycle():
+    graph = {name: {m for m in _imports(path) if m in MODULES and not m.startswith(name + ".")}
+             for name, path in MODULES.items()}
+
+    def visit(name, trail):
+        for dependency in graph[name]:
+            assert dependency not in trail, f"import cycle: {' -> '.join(trail + [dependency])}"
+            visit(dependency, trail + [dependency])
+
+    for name in graph:
+        visit(name, [name])
+
+
+def test_the_layout_rules_catch_a_violation(tmp_path):
+    # The checks above read imports from the source: show they see one.
+    bad = tmp_path / "bad.py"
+    bad.write_text("from sklearn.linear_model._base import LinearClassifierMixin\n"
+                   "from helpers import plotting\n")
+    assert "sklearn.linear_model._base" in _imports(bad)
+    assert "helpers.plotting" in _imports(bad)

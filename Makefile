@@ -3,17 +3,20 @@
 #               every notebook with nbval
 #   make run    set up .venv, execute the whole series in place and render the site
 #   make site   render the site alone from the outputs stored in the notebooks (_build/html)
+#   make test-latest  the whole suite in .venv-latest, the newest releases of every requirement (no
+#               pins): what the next upgrade breaks (benchmarks/results/latest.md; not in CI)
 # One BLAS thread: on 2 shared cores, competing OpenBLAS threads made runs 3-6x slower (measured).
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 PYTHON ?= python3
 VENV   ?= .venv
+LATEST_VENV ?= .venv-latest
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg
 
-.PHONY: venv test unit nbval run notebooks site benchmark clean
+.PHONY: venv test unit nbval test-latest run notebooks site benchmark clean
 
 venv: $(STAMP)
 
@@ -36,6 +39,16 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS)
 
+## The newest releases, no pins (a fresh venv each time): benchmarks/results/latest.md.
+test-latest:
+	rm -rf $(LATEST_VENV)
+	$(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	sed -e 's/[=<>~!].*//' -e '/^#/d' -e '/^$$/d' requirements.txt > $(LATEST_VENV)/unpinned.txt
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade -r $(LATEST_VENV)/unpinned.txt
+	$(LATEST_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	$(LATEST_VENV)/bin/python benchmarks/latest.py
+
 ## The README's main-job command: execute the whole series (outputs stored in the notebooks),
 ## then render the site from those outputs and print where to open it.
 run: notebooks
@@ -55,4 +68,4 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py
 
 clean:
-	rm -rf $(VENV) _build site/notebooks benchmarks/screenshots
+	rm -rf $(VENV) $(LATEST_VENV) _build site/notebooks benchmarks/screenshots

@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
+from helpers._validation import check_table
 from helpers.grids import ProbabilityGrid
 from helpers.plotting._style import class_colors
 
@@ -429,13 +430,9 @@ def plot_doubt_along_rays(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Axes
         With a logarithmic vertical axis.
     """
+    check_table(table, ("class", "travelled", "other classes"), "table",
+                "helpers.attacks.fools_along_rays")
     ax = plt.gca() if ax is None else ax
-    missing = {"class", "travelled", "other classes"} - set(table.columns)
-    if missing:
-        raise ValueError(
-            f"table lacks the columns {sorted(missing)}; pass the result of "
-            "helpers.attacks.fools_along_rays."
-        )
     classes = list(pd.unique(table["class"]))
     for color, label in zip(class_colors(len(classes)), classes):
         rows = table[table["class"] == label]

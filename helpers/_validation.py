@@ -59,7 +59,7 @@ def check_features(
     ValueError
         If ``X`` is not 2-D, has the wrong number of columns, is empty, or holds NaN or inf.
     """
-    arr = _as_float_array(X, name)
+    arr = check_numeric(X, name)
     if allow_1d and arr.ndim == 1:
         arr = arr[np.newaxis, :]
     if arr.ndim != 2:
@@ -105,8 +105,8 @@ def check_range(bounds: Any, name: str) -> tuple[float, float]:
     return low, high
 
 
-def _as_float_array(values: Any, name: str) -> np.ndarray:
-    """``np.asarray(values, dtype=float)`` with a message naming the argument when it fails."""
+def check_numeric(values: Any, name: str) -> np.ndarray:
+    """``np.asarray(values, dtype=float)``, with a message naming the argument when it fails."""
     try:
         return np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -194,7 +194,7 @@ def check_model_mapping(models: Any, name: str = "models") -> dict[str, Any]:
 
 def check_grid(values: Any, name: str, minimum: float = 0.0) -> np.ndarray:
     """Return a non-empty 1-D grid of finite numbers >= ``minimum`` as floats (e.g. eps values)."""
-    grid = _as_float_array(values, name)
+    grid = check_numeric(values, name)
     if grid.ndim != 1 or grid.size == 0:
         raise ValueError(
             f"{name} must be a non-empty 1-D sequence of numbers, e.g. np.linspace(0, 0.3, 31); "
@@ -255,7 +255,7 @@ def check_pixels(
     Drawing 0-255 pixels on a [0, 1] scale gives a white square; a NaN pixel is drawn as
     nothing. Both are refused with the fix.
     """
-    pixels = _as_float_array(images, name)
+    pixels = check_numeric(images, name)
     if pixels.size == 0:
         raise ValueError(f"{name} is empty; pass at least one image.")
     if not np.all(np.isfinite(pixels)):

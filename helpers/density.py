@@ -17,7 +17,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture
 
-from helpers._validation import check_features, check_fitted, check_range
+from helpers._validation import check_features, check_fitted, check_numeric, check_range
 
 
 class ClassConditionalDensity(ClassifierMixin, BaseEstimator):
@@ -300,7 +300,7 @@ def _check_density_model(model: Any) -> None:
 
 
 def _check_scores(values: Any, name: str) -> np.ndarray:
-    arr = np.asarray(values, dtype=float)
+    arr = check_numeric(values, name)
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array of scores; got shape {arr.shape}.")
     if not np.all(np.isfinite(arr)):

@@ -18,6 +18,7 @@ from helpers._validation import (
     check_features,
     check_fitted,
     check_grid,
+    check_numeric,
     check_probabilities,
     check_range,
     model_input,
@@ -303,7 +304,7 @@ def dominant_direction(W: Any, index: int, label: Any = None) -> np.ndarray:
         If ``index`` is not a row of ``W``, or no direction makes the class dominant (its
         weights lie inside the hull of the others').
     """
-    W = np.asarray(W, dtype=float)
+    W = check_numeric(W, "W")
     if W.ndim != 2 or W.shape[0] < 2:
         raise ValueError(
             f"W must have shape (n_classes, n_features) with at least 2 classes; got {W.shape}."

@@ -264,3 +264,20 @@ def test_float32_and_one_row_work_like_float64(mnist):
     one = attacks.fgsm(model, X[:1].astype(np.float32), y[:1], 0.1)
     np.testing.assert_allclose(one, attacks.fgsm(model, X[:5], y[:5], 0.1)[:1], atol=1e-6)
     assert attacks.smallest_fgsm(model, X[:1], y[:1], [0.05, 0.3]).eps.shape == (1,)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: plotting.plot_digit([["a"] * 784]), "image"),
+        (lambda: plotting.plot_observations([["a", "b"]], ["x"]), "X"),
+        (lambda: plotting.plot_norm_agreement(["a"], ["b"]), "exact"),
+        (lambda: plotting.plot_log_density_histograms({"fools": ["a"]}), "log_densities\\['fools'\\]"),
+        (lambda: plotting.plot_pixel_ranges({"fools": [["a"]]}), "image_sets\\['fools'\\]"),
+        (lambda: density.tail_probability(["a"], [1.0]), "log_density"),
+    ],
+    ids=["plot_digit", "plot_observations", "plot_norm_agreement", "plot_log_density_histograms",
+         "plot_pixel_ranges", "tail_probability"],
+)
+def test_text_instead_of_numbers_is_named_everywhere(call, name):
+    _raises(ValueError, f"{name} must hold numbers only", call)

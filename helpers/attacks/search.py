@@ -12,7 +12,7 @@ import numpy as np
 from scipy.optimize import differential_evolution, minimize
 
 from helpers import gradients
-from helpers._validation import check_class, check_features, check_fitted, model_input
+from helpers._validation import check_class, check_features, check_fitted, check_numeric, model_input
 from helpers.attacks._checks import _check_box, _check_positive_int
 
 
@@ -94,7 +94,7 @@ def one_pixel_attack(
         If ``model`` is not fitted.
     """
     check_fitted(model)
-    x = np.asarray(x, dtype=float)
+    x = check_numeric(x, "x")
     if x.ndim != 1:
         raise ValueError(
             f"x must be one flattened image of shape (n_features,); got shape {x.shape}. "

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers._validation import check_table
+from helpers._validation import check_numeric, check_table
 from helpers.plotting._style import class_colors
 
 #: Line style of each attack in :func:`plot_accuracy_under_attack`.
@@ -82,8 +82,8 @@ def plot_norm_agreement(
     -------
     Axes
     """
-    exact = np.asarray(exact, dtype=float)
-    found = np.asarray(found, dtype=float)
+    exact = check_numeric(exact, "exact")
+    found = check_numeric(found, "found")
     if exact.ndim != 1 or exact.shape != found.shape or exact.size == 0:
         raise ValueError(
             f"exact and found must be non-empty 1-D arrays of the same length; got shapes "
@@ -187,7 +187,7 @@ def plot_pixel_ranges(
         raise ValueError("image_sets is empty; give at least one named set of images.")
     values = {}
     for name, images in image_sets.items():
-        images = np.asarray(images, dtype=float)
+        images = check_numeric(images, f"image_sets[{name!r}]")
         if images.ndim != 2 or images.size == 0 or not np.all(np.isfinite(images)):
             raise ValueError(
                 f"image_sets[{name!r}] must be a non-empty 2-D array (n_images, n_pixels) of "

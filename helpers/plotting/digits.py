@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from helpers._validation import check_pixels, check_range
+from helpers._validation import check_numeric, check_pixels, check_range
 from helpers.plotting._style import class_colors
 from helpers.plotting.regions import plot_activation_bounds, plot_observations
 
@@ -33,7 +33,7 @@ HIDDEN_AXES: tuple[str, str] = ("hidden unit 1", "hidden unit 2")
 
 def _check_images(X: Any, name: str = "X") -> np.ndarray:
     """Return ``X`` (rows of 784 pixels, one 28×28 image, or a stack) as shape (n_images, 28, 28)."""
-    X = np.asarray(X, dtype=float)
+    X = check_numeric(X, name)
     if X.ndim == 1 or X.shape == (DIGIT_SIDE, DIGIT_SIDE):
         X = X[np.newaxis, :]
     if X.ndim == 2 and X.shape[1] == DIGIT_SIDE**2:
@@ -259,7 +259,7 @@ def plot_fooling_images(
         With ``n_images`` image Axes and one colour-bar Axes.
     """
     images = _check_images(X)
-    hidden = np.asarray(hidden, dtype=float)
+    hidden = check_numeric(hidden, "hidden")
     n = len(images)
     if len(predicted) != n or len(probability) != n or hidden.ndim != 2 or len(hidden) != n:
         raise ValueError(
@@ -299,7 +299,7 @@ def plot_loss_curves(curves: Mapping[str, Sequence[float]], ax: Axes | None = No
     if not curves:
         raise ValueError("curves is empty; pass {name: model.loss_curve_} for each network.")
     for color, (name, curve) in zip(class_colors(len(curves)), curves.items()):
-        loss = np.asarray(curve, dtype=float)
+        loss = check_numeric(curve, f"curves[{name!r}]")
         if loss.ndim != 1 or loss.size == 0 or np.any(~np.isfinite(loss)) or np.any(loss <= 0):
             raise ValueError(
                 f"the loss curve of {name!r} must be a non-empty sequence of positive, finite "
@@ -377,8 +377,8 @@ def plot_confidence_ceiling(
     """
     ax = plt.gca() if ax is None else ax
     n = len(classes)
-    ceiling = np.asarray(ceiling, dtype=float)
-    reached = np.asarray(reached, dtype=float)
+    ceiling = check_numeric(ceiling, "ceiling")
+    reached = check_numeric(reached, "reached")
     series = [ceiling, reached] + ([] if unbounded is None else [np.asarray(unbounded, float)])
     if any(s.shape != (n,) for s in series):
         raise ValueError(

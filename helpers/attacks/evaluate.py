@@ -37,10 +37,10 @@ def accuracy_under_attack(
     models : mapping of name to fitted model
         Models :mod:`helpers.gradients` differentiates.
     X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-        True labels.
+    y : array-like of shape (n_samples,) or (n_samples, 1)
+        True labels, among each model's ``classes_``.
     eps : sequence of float
-        Sizes of the change (0 gives the clean accuracy).
+        Sizes of the change (0 gives the clean accuracy), at least one.
     n_steps : int, default 10
         Steps of PGD (with the default step ``2.5 * eps / n_steps``).
     clip : (low, high) or None, default (0, 1)
@@ -50,6 +50,14 @@ def accuracy_under_attack(
     DataFrame
         Columns ``model``, ``attack`` ("FGSM" or "PGD"), ``eps``, ``accuracy``; one row per
         model, attack and eps.
+
+    Raises
+    ------
+    TypeError
+        If ``models`` is a single model rather than a dict of them.
+    ValueError
+        An empty ``models`` or ``eps``, labels the models do not know, or the errors of
+        :func:`fgsm` and :func:`pgd`.
     """
     models = check_model_mapping(models)
     eps = check_grid(eps, "eps")

@@ -92,3 +92,26 @@ def test_mnist_digit_density_configuration():
     assert isinstance(model, density.ClassConditionalDensity)
     assert model.n_components == 30 and model.n_mixture_components == 1
     assert model.random_state == 0
+
+
+@pytest.mark.parametrize("kernel", models.POST_SVM_KERNELS)
+def test_post_svm_fits_without_a_warning_and_gives_probabilities(iris_xy, kernel):
+    X, y = iris_xy
+    svm = models.fit_post_svm(X, y, kernel=kernel)  # filterwarnings=error: any warning fails
+    assert svm.probability and svm.kernel == kernel
+    proba = svm.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert np.mean(svm.predict(X) == y) > 0.95
+
+
+def test_post_rbf_svm_is_pale_far_from_the_flowers(iris_xy):
+    """The post's Figure 19: with libsvm's pairwise coupling the far field stays near 1/2."""
+    X, y = iris_xy
+    far = models.fit_post_svm(X, y, kernel="rbf", gamma="auto").predict_proba([[1e3, 0.0]])
+    assert far.max() < 0.6
+
+
+def test_post_svm_refuses_another_kernel(iris_xy):
+    X, y = iris_xy
+    with pytest.raises(ValueError, match="kernel must be one of"):
+        models.fit_post_svm(X, y, kernel="poly")

@@ -37,3 +37,27 @@ def test_logistic_regression_on_pixels(digits):
     X_train, X_test, y_train, y_test = digits
     model = models.mnist_logistic_regression().fit(X_train, y_train)
     assert model.score(X_test, y_test) >= 0.95
+
+
+@pytest.mark.parametrize("make", [models.mnist_identity_network, models.mnist_tanh_network])
+def test_networks_take_a_seed(make):
+    assert make().random_state == models.MNIST_SEED
+    assert make(random_state=3).random_state == 3
+
+
+@pytest.mark.parametrize("make", [models.mnist_identity_network, models.mnist_tanh_network])
+def test_a_negative_seed_is_refused(make):
+    with pytest.raises(ValueError, match="non-negative integer seed"):
+        make(random_state=-1)
+
+
+@pytest.mark.parametrize("make", [models.mnist_identity_network, models.mnist_tanh_network])
+def test_a_fractional_seed_is_refused(make):
+    with pytest.raises(ValueError, match="non-negative integer seed"):
+        make(random_state=2.5)
+
+
+@pytest.mark.parametrize("make", [models.mnist_identity_network, models.mnist_tanh_network])
+def test_a_boolean_seed_is_refused(make):
+    with pytest.raises(ValueError, match="non-negative integer seed"):
+        make(random_state=True)

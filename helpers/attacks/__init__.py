@@ -6,7 +6,8 @@ One module per kind of attack; every public name is re-exported here, so
 - :mod:`helpers.attacks.exact` — provably smallest changes of models whose scores are affine in
   the input (L2, L-infinity, inside a pixel box, one pixel), and fools along rays.
 - :mod:`helpers.attacks.gradient` — FGSM, PGD and DeepFool, on exact input gradients.
-- :mod:`helpers.attacks.search` — the one-pixel attack and valid fool images (L-BFGS-B, evolution).
+- :mod:`helpers.attacks.search` — the one-pixel attack (a differential evolution, and a brute force
+  over a grid of values for networks) and valid fool images (L-BFGS-B, evolution).
 - :mod:`helpers.attacks.evaluate` — measurements over a data set (accuracy under attack, the
   smallest FGSM step, DeepFool beside FGSM).
 
@@ -27,6 +28,7 @@ from helpers.attacks.exact import (
     linf_step_by_feature_count,
     minimal_linf_perturbation_linear,
     minimal_perturbation_linear,
+    minimal_perturbation_linear_in_box,
     one_pixel_flips_linear,
 )
 from helpers.attacks.gradient import DeepFoolResult, deepfool, fgsm, pgd
@@ -36,6 +38,7 @@ from helpers.attacks.search import (
     evolve_fool_image,
     fool_image,
     one_pixel_attack,
+    one_pixel_flips_grid,
 )
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "LinearPerturbation",
     "minimal_perturbation_linear",
     "minimal_linf_perturbation_linear",
+    "minimal_perturbation_linear_in_box",
     "linf_step_by_feature_count",
     "one_pixel_flips_linear",
     "fools_along_rays",
@@ -52,6 +56,7 @@ __all__ = [
     "deepfool",
     "OnePixelResult",
     "one_pixel_attack",
+    "one_pixel_flips_grid",
     "FoolImage",
     "fool_image",
     "evolve_fool_image",

@@ -5,7 +5,8 @@ weight matrices. Layer 0 is the input, layer ``model.n_layers_ - 1`` the output 
 probabilities), so the 2-unit bottleneck of ``hidden_layer_sizes=(50, 20, 2)`` is layer 3.
 
 - :mod:`helpers.network.layers` — the one forward pass (:func:`forward_pass`) and what reads it:
-  activations of any layer, the head after a hidden layer, its affine scores.
+  activations of any layer, the head after a hidden layer, its affine scores, and an identity
+  network collapsed to the one ``LogisticRegression`` it computes.
 - :mod:`helpers.network.inverse` — identity networks: far hidden points inverted to images.
 - :mod:`helpers.network.ceiling` — bounded (tanh, logistic) networks: the confidence ceiling and
   images that reach it.
@@ -23,6 +24,7 @@ from helpers.network.layers import (
     affine_head,
     check_layer,
     check_network,
+    collapse_identity_network,
     forward_pass,
     head_from_layer,
     layer_sizes,
@@ -45,6 +47,7 @@ __all__ = [
     "propagate_between",
     "head_from_layer",
     "affine_head",
+    "collapse_identity_network",
     "invert_to_input",
     "FarPoints",
     "far_point_per_class",

@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 from scipy.special import expit, logit, softmax
+from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
 from helpers._validation import check_features, check_fitted
@@ -293,3 +294,53 @@ def affine_head(model: MLPClassifier, layer: int) -> tuple[np.ndarray, np.ndarra
     if W.shape[1] == 1:  # binary network: one logit, the score of the second class
         W, b = np.hstack([np.zeros_like(W), W]), np.concatenate([[0.0], b])
     return W.T, b
+
+
+def collapse_identity_network(model: MLPClassifier) -> LogisticRegression:
+    """The logistic regression that computes exactly what an identity network computes.
+
+    With identity activations every layer is affine, so the class scores are
+    ``X @ W.T + b`` with ``W`` the product of the weight matrices and ``b`` the intercepts
+    propagated through the later layers (:func:`affine_head` from layer 0). The
+    returned ``LogisticRegression`` carries that ``W`` and ``b`` as ``coef_`` and
+    ``intercept_``: its ``predict_proba`` is the network's (softmax of the scores; for two
+    classes the logistic of the one score), and the exact answers of :mod:`helpers.attacks` for
+    linear models (``minimal_perturbation_linear``, ``minimal_linf_perturbation_linear``,
+    ``minimal_perturbation_linear_in_box``, ``one_pixel_flips_linear``) hold for the network.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted, with ``activation="identity"``.
+
+    Returns
+    -------
+    LogisticRegression
+        Not fitted by ``fit``: its fitted attributes (``coef_`` of shape (n_classes, n_features),
+        or (1, n_features) for two classes, ``intercept_``, ``classes_``, ``n_features_in_``)
+        are the collapsed network's. Do not call ``fit`` on it (that would replace them).
+
+    Raises
+    ------
+    ValueError
+        If the network's hidden activation is not the identity (a tanh, logistic or relu network
+        is not an affine map).
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    """
+    check_network(model)
+    if model.activation != "identity":
+        raise ValueError(
+            f"only an identity network is one affine map; this one uses "
+            f"activation={model.activation!r}. Use helpers.attacks.deepfool for other networks."
+        )
+    W, b = affine_head(model, 0)  # (n_classes, n_features), (n_classes,); [0, z] for two classes
+    collapsed = LogisticRegression()
+    if len(model.classes_) == 2:
+        W, b = W[1:] - W[:1], b[1:] - b[:1]
+    collapsed.coef_ = W
+    collapsed.intercept_ = b
+    collapsed.classes_ = np.asarray(model.classes_)
+    collapsed.n_features_in_ = W.shape[1]
+    collapsed.n_iter_ = np.zeros(1, dtype=int)
+    return collapsed

@@ -50,7 +50,9 @@ def _check_clip(
     return low, high
 
 
-def _check_box(clip: Any, X: np.ndarray | None = None, name: str = "X", task: str = "This search") -> tuple[float, float]:
+def _check_box(
+    clip: Any, X: np.ndarray | None = None, name: str = "X", task: str = "This search"
+) -> tuple[float, float]:
     """Like :func:`_check_clip`, for searches that need a box: ``clip=None`` is refused."""
     if clip is None:
         raise ValueError(

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from helpers._validation import check_features, check_grid, check_labels, check_range
-from helpers.attacks._checks import _check_box, _check_clip
+from helpers.attacks._checks import _check_box
 from helpers.grids import distance_to_data, most_confident_direction, probability_along_ray
 from helpers.linear import linear_scores
 

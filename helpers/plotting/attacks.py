@@ -7,7 +7,7 @@ and returns the Axes it drew on. Grids of digit images are drawn by
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -5,7 +5,10 @@
 #   make site   render the site alone from the outputs stored in the notebooks (_build/html)
 #   make test-latest  the whole suite in .venv-latest, the newest releases of every requirement (no
 #               pins): what the next upgrade breaks (benchmarks/results/latest.md; not in CI)
-# One BLAS thread: on 2 shared cores, competing OpenBLAS threads made runs 3-6x slower (measured).
+#   make lab    set up .venv and open the series in JupyterLab (notebook 01), one BLAS thread
+# One BLAS thread: on 2 shared cores, competing OpenBLAS threads made runs 3-6x slower (measured;
+# in JupyterLab 1.7-4.2x per notebook, benchmarks/results/jupyterlab.md). Every target below runs
+# with these, `make lab`'s kernels too; binder/start sets the same on Binder.
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 PYTHON ?= python3
@@ -15,8 +18,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg
+# Tests written ahead of the notebook changes they check (issue 14: navigation cells from
+# scripts/notebook_links.py, code lines within the site's column; issue 16: goals, summaries,
+# exercises); delete once those are merged.
+PENDING_TESTS := --ignore=tests/test_notebook_structure.py --ignore=tests/test_classroom_structure.py
 
-.PHONY: venv test unit nbval test-latest run notebooks site benchmark clean
+.PHONY: venv test unit nbval test-latest run notebooks site lab benchmark benchmark-lab clean
 
 venv: $(STAMP)
 
@@ -31,10 +38,10 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 ## The README's test command: unit tests and every notebook re-executed and compared.
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks $(NBVAL_OPTS)
+	$(BIN)/python -m pytest tests notebooks $(NBVAL_OPTS) $(PENDING_TESTS)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/test_site.py
+	$(BIN)/python -m pytest tests --ignore=tests/test_site.py $(PENDING_TESTS)
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS)
@@ -47,7 +54,7 @@ test-latest:
 	sed -e 's/[=<>~!].*//' -e '/^#/d' -e '/^$$/d' requirements.txt > $(LATEST_VENV)/unpinned.txt
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade -r $(LATEST_VENV)/unpinned.txt
 	$(LATEST_VENV)/bin/python -m pip install --quiet --no-deps -e .
-	$(LATEST_VENV)/bin/python benchmarks/latest.py
+	$(LATEST_VENV)/bin/python benchmarks/latest.py $(PENDING_TESTS)
 
 ## The README's main-job command: execute the whole series (outputs stored in the notebooks),
 ## then render the site from those outputs and print where to open it.
@@ -64,8 +71,18 @@ notebooks: $(STAMP)
 site: $(STAMP)
 	$(BIN)/python site/build.py
 
+## Read and run the notebooks in JupyterLab, as fast as `make notebooks` (the BLAS settings above
+## reach every kernel it starts). Stop it with Ctrl-C.
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(firstword $(NOTEBOOKS))
+
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py
+
+## Run All in JupyterLab (headless Chromium) against `make notebooks`, with and without the
+## thread settings: benchmarks/results/jupyterlab.md (about 10 minutes).
+benchmark-lab: $(STAMP)
+	$(BIN)/python benchmarks/jupyterlab.py
 
 clean:
 	rm -rf $(VENV) $(LATEST_VENV) _build site/notebooks benchmarks/screenshots

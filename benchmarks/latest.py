@@ -5,6 +5,8 @@ constraints, then runs this file with that environment's Python). The project's 
 touched: this shows what the next upgrade will break, before a reader meets it. Not part of
 ``.ci/run``: a release elsewhere must not block a landing.
 
+Arguments are passed on to pytest (the Makefile passes the ``--ignore`` options of ``make test``).
+
 Writes ``benchmarks/results/latest.md``: each core package's pinned and newest version, the
 suite's summary line and every failing test with its first error line. Exits with pytest's code.
 """
@@ -37,7 +39,7 @@ def main() -> int:
     pins = pinned_versions()
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "tests", "notebooks", *NBVAL_OPTIONS, "-q", "-rfE",
-         "-p", "no:cacheprovider"],
+         "-p", "no:cacheprovider", *sys.argv[1:]],
         cwd=ROOT, capture_output=True, text=True,
     )
     output = run.stdout + run.stderr

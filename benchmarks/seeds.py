@@ -2,31 +2,38 @@
 
 Every network of the series is trained with ``random_state=21`` (:data:`helpers.models.MNIST_SEED`):
 its initial weights, the order of its mini-batches and (identity network) its early-stopping
-split. The notebooks store the outputs of that one draw. This script retrains both networks with
-other seeds (same digits, same split, same settings otherwise) and recomputes, for each seed:
+split. The notebooks store the outputs of that one draw. This script trains both networks
+(``helpers.models.mnist_identity_network`` and ``mnist_tanh_network``) once per seed of
+:data:`SEEDS` (same digits, same split, same settings otherwise) and recomputes, from that one
+pair of networks, every seed-dependent statement of notebooks 03, 04 and 05:
 
-- test accuracy of the identity and the tanh network (notebooks 03-05);
-- error rates under FGSM and 10-step PGD at eps = 0.02, 0.05 and 0.25, and which network falls
-  faster at small eps (notebook 05);
-- the tanh network's confidence ceiling per class (notebooks 03 and 05);
-- one-pixel success rates over all correctly classified test digits: exact for the identity
-  network (collapsed to one affine map), brute force over a grid of values for the tanh network
-  (notebook 05);
-- notebook 04's detectors on the 12 fools (identity, identity clipped to [0, 1], tanh): the
-  detector is *chosen* on the fools of the notebook's seed (21), by ROC AUC against the real test
-  digits, and *scored* on the fools made by the networks of every other seed; the density and
-  its thresholds are fitted on the training digits only and do not depend on the seed.
+- notebook 03 (:func:`networks_row`): test accuracies, the tanh network's confidence ceilings and
+  its fools (unclipped and clipped into [0, 1]), the identity network's fools;
+- notebook 04 (:func:`networks_row`, :func:`detector_numbers`): the RBF SVM on the identity
+  network's hidden layer, and the two density detectors on the 12 fools (identity, identity
+  clipped to [0, 1], tanh). The detector is *chosen* on the fools of the notebooks' seed (21,
+  the *selection* seed), by ROC AUC against the real test digits, and *scored* on the fresh fools
+  of seeds 0-4; the density and its thresholds are fitted on the training digits only and do not
+  depend on the seed;
+- notebook 05 (:func:`notebook05_values`): test accuracies, error rates under FGSM and 10-step PGD
+  at eps = 0.02, 0.05 and 0.25 and which network falls faster at small eps, the confidence
+  ceiling per class, one-pixel success rates over all correctly classified test digits (exact
+  for the identity network, collapsed to one affine map; brute force over a grid of values for
+  the tanh network).
 
-The logistic regression (lbfgs) and the digit density are deterministic: they are fitted once.
-Run from the repository root::
+The digit density is deterministic: it is fitted once (:func:`digits_and_density`).
+Run from the repository root (a few minutes with one BLAS thread)::
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/seeds.py
 
-It writes ``benchmarks/results/seeds.md`` (the tables, with this command at the top) and
-``benchmarks/results/seeds.csv`` (one row per seed and quantity; notebook 05 reads it, and
-``tests/test_claims_seeds_nb05.py`` asserts notebook 05's statements on it and checks one seed
-against a fresh run of :func:`seed_values`). Notebook 04's detector numbers are also computed,
-the same way, by ``benchmarks/seeds_networks.py``.
+It writes, in ``benchmarks/results/``:
+
+- ``seeds_networks.csv`` (one row per seed, :func:`networks_row`), which notebooks 03 and 04 print
+  and ``tests/test_claims_seeds_nb01_04.py`` tests (checking one seed against :func:`seed_row`);
+- ``seeds.csv`` (one row per seed and quantity: :func:`notebook05_values` and the detector
+  numbers), which notebook 05 prints and ``tests/test_claims_seeds_nb05.py`` tests (checking one
+  seed against :func:`seed_values`);
+- ``seeds.md`` (the tables of ``seeds.csv``, with this command at the top).
 """
 
 from __future__ import annotations
@@ -46,39 +53,150 @@ from helpers import attacks, data, density, models, network
 
 COMMAND = "OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/seeds.py"
 RESULTS = Path(__file__).resolve().parent / "results"
-#: The notebooks' seed first, then the others.
-SEEDS = (models.MNIST_SEED, 0, 1, 2, 3, 4)
+NETWORKS_CSV = RESULTS / "seeds_networks.csv"
+SEEDS_CSV = RESULTS / "seeds.csv"
+#: The seed of the stored outputs (chooses notebook 04's detector), then five fresh seeds (score it).
+SELECTION_SEED = models.MNIST_SEED
+FRESH_SEEDS = (0, 1, 2, 3, 4)
+SEEDS = (SELECTION_SEED, *FRESH_SEEDS)
+#: The identity network's 2-unit bottleneck, ``hidden_layer_sizes=(50, 20, 2)``.
+BOTTLENECK = 3
 EPS = (0.02, 0.05, 0.25)
 #: New pixel values of notebook 05's brute-force one-pixel search on the tanh network.
 ONE_PIXEL_VALUES = tuple(np.linspace(0.0, 1.0, 5))
 
 
-def digits_and_density() -> tuple:
-    """The series' split of the bundled digits 0-3 and the digit density fitted on its training part."""
-    digits_X, digits_y = data.load_mnist_digits(digits=(0, 1, 2, 3))
-    X_train, X_test, y_train, y_test = data.split_digits(digits_X, digits_y, test_size=0.25, random_state=0)
-    return X_train, X_test, y_train, y_test, models.mnist_digit_density().fit(X_train, y_train)
+def digits_and_density() -> dict:
+    """The notebooks' split of the bundled digits 0-3 and the density fitted on its training part.
 
-
-def fit_networks(seed: int, X_train: np.ndarray, y_train: np.ndarray) -> dict:
-    """The series' identity and tanh networks, trained with ``random_state=seed``."""
+    Returns
+    -------
+    dict
+        ``X_train, X_test, y_train, y_test`` (as ``data.split_digits``; 1500 and 500 digits of
+        784 pixels), ``density`` (fitted ``models.mnist_digit_density``), ``train_log_density``
+        (1500,), ``test_log_density`` (500,), the low-density ``threshold`` and the ``typical``
+        range (both from the training digits).
+    """
+    X, y = data.load_mnist_digits(digits=(0, 1, 2, 3))
+    X_train, X_test, y_train, y_test = data.split_digits(X, y, test_size=0.25, random_state=0)
+    digit_density = models.mnist_digit_density().fit(X_train, y_train)
     return {
-        "identity network": models.mnist_identity_network(seed).fit(X_train, y_train),
-        "tanh network": models.mnist_tanh_network(seed).fit(X_train, y_train),
+        "X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test,
+        "density": digit_density,
+        "train_log_density": digit_density.score_samples(X_train),
+        "test_log_density": digit_density.score_samples(X_test),
+        "threshold": density.low_density_threshold(digit_density, X_train, quantile=0.01),
+        "typical": density.typical_range(digit_density, X_train, coverage=0.99),
     }
 
 
-def seed_values(seed: int, setup: tuple) -> dict[str, float]:
-    """Every quantity of the tables for the networks of one seed (``setup``: :func:`digits_and_density`)."""
-    X_train, X_test, y_train, y_test, digit_density = setup
-    nets = fit_networks(seed, X_train, y_train)
-    values = network_statements(nets, X_test, y_test)
-    values.update(detector_statements(notebook04_fools(nets, X_train), digit_density, X_train, X_test))
-    return {quantity: float(value) for quantity, value in values.items()}
+def fit_networks(seed: int, setup: dict) -> dict:
+    """The series' identity and tanh networks, trained with ``random_state=seed`` on ``setup``'s digits."""
+    X_train, y_train = setup["X_train"], setup["y_train"]
+    return {
+        "identity network": models.mnist_identity_network(random_state=seed).fit(X_train, y_train),
+        "tanh network": models.mnist_tanh_network(random_state=seed).fit(X_train, y_train),
+    }
 
 
-def network_statements(nets: dict, X_test: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
+def notebook04_fools(nets: dict, setup: dict) -> dict[str, np.ndarray]:
+    """Notebook 04's three groups of 4 fools (4, 784), made by one pair of networks (notebook 03's)."""
+    identity = nets["identity network"]
+    hidden_train = network.propagate(identity, setup["X_train"], BOTTLENECK)
+    far = network.far_point_per_class(identity, hidden_train, distance_factor=5.0, min_probability=0.999)
+    fools = network.invert_to_input(identity, far.points, BOTTLENECK)
+    return {"identity": fools, "clipped": np.clip(fools, 0.0, 1.0),
+            "tanh": network.tanh_fools(nets["tanh network"], slack=1e-3)}
+
+
+def detector_numbers(fools: dict[str, np.ndarray], setup: dict) -> dict:
+    """Notebook 04's two density detectors on one seed's 12 fools (from :func:`notebook04_fools`)."""
+    fool_log_density = {name: setup["density"].score_samples(images) for name, images in fools.items()}
+    all_fools = np.concatenate(list(fool_log_density.values()))
+    train_log_density, test_log_density = setup["train_log_density"], setup["test_log_density"]
+    low, high = setup["typical"]
+
+    def inside_typical(values: np.ndarray) -> int:
+        return int(np.sum((values >= low) & (values <= high)))
+
+    return {
+        "low-density AUC": density.outlier_auc(test_log_density, all_fools),
+        "two-sided AUC": density.outlier_auc(
+            density.tail_probability(test_log_density, train_log_density),
+            density.tail_probability(all_fools, train_log_density)),
+        "fools flagged, low density": int(np.sum(all_fools < setup["threshold"])),
+        "fools flagged, two-sided": int(all_fools.size - inside_typical(all_fools)),
+        "tanh fools inside the typical range": inside_typical(fool_log_density["tanh"]),
+        "clipped identity fools inside the typical range": inside_typical(fool_log_density["clipped"]),
+    }
+
+
+def detector_quantities(detectors: dict) -> dict[str, float]:
+    """:func:`detector_numbers` under ``seeds.csv``'s names (catch rates as shares of the 12 fools)."""
+    return {
+        "low density: ROC AUC, 12 fools": detectors["low-density AUC"],
+        "two-sided: ROC AUC, 12 fools": detectors["two-sided AUC"],
+        "low density: fools caught at the threshold": detectors["fools flagged, low density"] / 12,
+        "two-sided: fools caught at the threshold": detectors["fools flagged, two-sided"] / 12,
+        "tanh fools inside the typical range (of 4)": float(detectors["tanh fools inside the typical range"]),
+    }
+
+
+def networks_row(seed: int, nets: dict, fools: dict[str, np.ndarray], setup: dict) -> dict:
+    """Notebooks 03-04's seed-dependent numbers for one pair of networks and its fools.
+
+    Returns
+    -------
+    dict
+        One row of ``seeds_networks.csv``; counts are out of the 4 classes (or 12 fools).
+    """
+    X_train, X_test, y_train, y_test = (setup[k] for k in ("X_train", "X_test", "y_train", "y_test"))
+    identity_net, tanh_net = nets["identity network"], nets["tanh network"]
+    own = np.arange(len(tanh_net.classes_))
+
+    # Notebook 03: the tanh network's ceilings and fools
+    hidden_test = network.propagate(tanh_net, X_test, BOTTLENECK)
+    ceiling = network.confidence_ceiling(tanh_net)
+    reached = tanh_net.predict_proba(fools["tanh"])[own, own]
+    clipped_tanh = tanh_net.predict_proba(np.clip(fools["tanh"], 0.0, 1.0))
+    test_proba = tanh_net.predict_proba(X_test)
+    test_best = np.array([test_proba[y_test == c, k].max() for k, c in enumerate(tanh_net.classes_)])
+
+    # Notebook 03: the identity network's fools
+    identity_proba = identity_net.predict_proba(fools["identity"])
+    clipped_identity_proba = identity_net.predict_proba(fools["clipped"])
+
+    # Notebook 04, part 2: an RBF SVM on the identity network's hidden layer
+    hidden_rbf = models.hidden_rbf_svm().fit(network.propagate(identity_net, X_train, BOTTLENECK), y_train)
+    rbf_on_fools = hidden_rbf.predict_proba(network.propagate(identity_net, fools["identity"], BOTTLENECK))
+
+    return {
+        "seed": seed,
+        "role": "selection" if seed == SELECTION_SEED else "fresh",
+        "identity accuracy": identity_net.score(X_test, y_test),
+        "tanh accuracy": tanh_net.score(X_test, y_test),
+        "tanh test digits in the corners": np.mean(np.all(np.abs(hidden_test) > 0.99, axis=1)),
+        "lowest ceiling": ceiling.ceiling.min(),
+        "highest ceiling": ceiling.ceiling.max(),
+        "ceilings at a corner": int(np.sum(np.all(np.isin(ceiling.hidden, ceiling.bounds), axis=1))),
+        "tanh fools within 0.001 of the ceiling": int(np.sum(reached >= ceiling.ceiling - 0.001)),
+        "best test digit within 0.001 of the ceiling": int(np.sum(test_best >= ceiling.ceiling - 0.001)),
+        "clipped tanh fools keeping their class": int(np.sum(clipped_tanh.argmax(axis=1) == own)),
+        "clipped tanh fools, lowest own P": clipped_tanh[own, own].min(),
+        "identity fools at P >= 0.999": int(np.sum(identity_proba[own, own] >= 0.999)),
+        "clipped identity fools keeping their class": int(np.sum(clipped_identity_proba.argmax(axis=1) == own)),
+        "clipped identity fools, lowest own P": clipped_identity_proba[own, own].min(),
+        "hidden RBF accuracy": hidden_rbf.score(network.propagate(identity_net, X_test, BOTTLENECK), y_test),
+        "hidden RBF: digits the fools are sent to": len(np.unique(rbf_on_fools.argmax(axis=1))),
+        "hidden RBF: highest P on a fool": rbf_on_fools.max(),
+        # Notebook 04, part 3: the two density detectors on the 12 fools
+        **detector_numbers(fools, setup),
+    }
+
+
+def notebook05_values(nets: dict, setup: dict) -> dict[str, float]:
     """Notebook 05's seed-dependent numbers for one pair of networks."""
+    X_test, y_test = setup["X_test"], setup["y_test"]
     values: dict[str, float] = {}
     for name, net in nets.items():
         values[f"{name}: test accuracy"] = net.score(X_test, y_test)
@@ -104,38 +222,18 @@ def network_statements(nets: dict, X_test: np.ndarray, y_test: np.ndarray) -> di
     return values
 
 
-def notebook04_fools(nets: dict, X_train: np.ndarray) -> dict[str, np.ndarray]:
-    """Notebook 04's three groups of fools, made by one pair of networks."""
-    identity = nets["identity network"]
-    bottleneck = identity.n_layers_ - 2
-    far = network.far_point_per_class(identity, network.propagate(identity, X_train, bottleneck))
-    fools = network.invert_to_input(identity, far.points, bottleneck)
-    return {
-        "identity": fools,
-        "identity, clipped to [0, 1]": np.clip(fools, 0.0, 1.0),
-        "tanh": network.tanh_fools(nets["tanh network"]),
-    }
+def seed_row(seed: int, setup: dict) -> dict:
+    """Train both networks with ``seed``: one row of ``seeds_networks.csv`` (notebooks 03-04)."""
+    nets = fit_networks(seed, setup)
+    return networks_row(seed, nets, notebook04_fools(nets, setup), setup)
 
 
-def detector_statements(
-    fools: dict[str, np.ndarray], digit_density, X_train: np.ndarray, X_test: np.ndarray
-) -> dict[str, float]:
-    """ROC AUC and catch rate of notebook 04's two detectors on one seed's 12 fools."""
-    train = digit_density.score_samples(X_train)
-    real = digit_density.score_samples(X_test)
-    threshold = density.low_density_threshold(digit_density, X_train, quantile=0.01)
-    low, high = density.typical_range(digit_density, X_train, coverage=0.99)
-    everything = np.concatenate(list(fools.values()))
-    scores = digit_density.score_samples(everything)
-    tanh_scores = digit_density.score_samples(fools["tanh"])
-    return {
-        "low density: ROC AUC, 12 fools": density.outlier_auc(real, scores),
-        "two-sided: ROC AUC, 12 fools": density.outlier_auc(
-            density.tail_probability(real, train), density.tail_probability(scores, train)),
-        "low density: fools caught at the threshold": np.mean(scores < threshold),
-        "two-sided: fools caught at the threshold": np.mean((scores < low) | (scores > high)),
-        "tanh fools inside the typical range (of 4)": float(np.sum((tanh_scores >= low) & (tanh_scores <= high))),
-    }
+def seed_values(seed: int, setup: dict) -> dict[str, float]:
+    """Train both networks with ``seed``: every quantity of ``seeds.csv`` (notebook 05, detectors)."""
+    nets = fit_networks(seed, setup)
+    values = notebook05_values(nets, setup)
+    values.update(detector_quantities(detector_numbers(notebook04_fools(nets, setup), setup)))
+    return {quantity: float(value) for quantity, value in values.items()}
 
 
 def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -161,10 +259,15 @@ def main() -> None:
     parser.parse_args()
     start = time.time()
     setup = digits_and_density()
-    records = []
+    rows, records = [], []
     for seed in SEEDS:
-        records += [{"seed": seed, "quantity": q, "value": v} for q, v in seed_values(seed, setup).items()]
+        nets = fit_networks(seed, setup)
+        row = networks_row(seed, nets, notebook04_fools(nets, setup), setup)
+        values = {**notebook05_values(nets, setup), **detector_quantities(row)}
+        rows.append(row)
+        records += [{"seed": seed, "quantity": q, "value": float(v)} for q, v in values.items()]
         print(f"seed {seed}: done ({time.time() - start:.0f} s)", flush=True)
+    networks_table = pd.DataFrame(rows).set_index("seed")
     frame = pd.DataFrame.from_records(records)
 
     # Notebook 04's detector, chosen on the notebook seed's fools, scored on the others'.
@@ -173,12 +276,13 @@ def main() -> None:
     fresh = frame[(frame["seed"] != SEEDS[0]) & (frame["quantity"] == f"{chosen}: ROC AUC, 12 fools")]["value"]
 
     RESULTS.mkdir(exist_ok=True)
-    frame.to_csv(RESULTS / "seeds.csv", index=False, float_format="%.6g")
+    networks_table.round(4).to_csv(NETWORKS_CSV)
+    frame.to_csv(SEEDS_CSV, index=False, float_format="%.6g")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parent).stdout.strip() or "unknown"
     text = f"""# Seeds: the series' random results over {len(SEEDS)} seeds
 
-Produced by `{COMMAND}` (from the repository root), which also writes `seeds.csv` (read by notebook 05).
+Produced by `{COMMAND}` (from the repository root), which also writes `seeds.csv` (read by notebook 05) and `seeds_networks.csv` (read by notebooks 03 and 04).
 
 - date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {time.time() - start:.0f} s
 - Python {platform.python_version()}; numpy {np.__version__}, scikit-learn {sklearn.__version__}; repository at commit {commit}
@@ -198,6 +302,7 @@ Scored on the fools of seeds {', '.join(map(str, SEEDS[1:]))}: ROC AUC from {fre
 {markdown(summary_table(frame))}
 """
     (RESULTS / "seeds.md").write_text(text)
+    print(networks_table.round(3).T.to_string())
     print(text)
 
 

@@ -3,20 +3,34 @@
 Run ``python site/build.py`` (``make site`` does) from the repository's virtual environment.
 
 1. Copies the numbered notebooks ``notebooks/NN-*.ipynb`` into ``site/notebooks/`` (git-ignored),
-   where the glob in ``site/_toc.yml`` picks up every one present, in order. The copies are
-   deleted after the build, so that nobody edits them by mistake.
-2. Removes the previous build, so that no page of a renamed notebook survives.
-3. Runs Jupyter Book with warnings as errors (``-W --keep-going``) into ``_build/html``; no
-   notebook is executed (``execute_notebooks: "off"``) and nothing is downloaded.
-4. Prints the path of ``index.html`` to open in a browser.
+   where the glob in ``site/_toc.yml`` picks up every one present, in order. A notebook's link to
+   a site page (``../site/references.md``) is rewritten for the copy, which sits inside
+   ``site/``. The copies are deleted after the build, so that nobody edits them by mistake.
+2. Writes the whole series as one archive, ``site/pity-the-fool.zip`` (git-ignored, deleted
+   after the build; the landing page offers it for download): ``git archive`` of the committed
+   tree (``HEAD``), so it holds exactly what a clone holds. Uncommitted changes are left out, and
+   the build says so. Outside a git clone (an unpacked archive) it zips the files on disk
+   instead, less what the build, the tests and the virtual environment made.
+3. Removes the previous build, so that no page of a renamed notebook survives.
+4. Runs Jupyter Book with warnings as errors (``-W --keep-going``) into ``_build/html``; no
+   notebook is executed (``execute_notebooks: "off"``) and nothing is downloaded. With
+   ``repository.url`` empty in ``site/_config.yml``, the repository and launch buttons are left
+   out (they need the URL).
+5. Prints the path of ``index.html`` to open in a browser.
 
 Exits with Jupyter Book's status: non-zero if any warning was raised.
 """
 
+import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
+
+import yaml
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 BOOK_SOURCE = REPOSITORY / "site"
@@ -24,6 +38,16 @@ NOTEBOOKS = REPOSITORY / "notebooks"
 BOOK_NOTEBOOKS = BOOK_SOURCE / "notebooks"
 BUILD = REPOSITORY / "_build"
 HTML = BUILD / "html"
+CONFIG = BOOK_SOURCE / "_config.yml"
+ARCHIVE = BOOK_SOURCE / "pity-the-fool.zip"
+#: The folder every file of the archive sits in.
+ARCHIVE_PREFIX = "pity-the-fool/"
+#: Left out of an archive made outside a git clone: what the build, the tests and ``make venv``
+#: write (as .gitignore does; also ``*.egg-info`` and everything in ``data/`` but its README).
+NOT_ARCHIVED = {".git", ".venv", "_build", "__pycache__", ".ipynb_checkpoints", "screenshots",
+                ARCHIVE.name}
+#: A markdown link from a notebook to a page of the site: ``](../site/page.md)``.
+SITE_LINK = re.compile(r"\]\(\.\./site/")
 
 
 def copy_notebooks() -> list[Path]:
@@ -40,8 +64,66 @@ def copy_notebooks() -> list[Path]:
     if not notebooks:
         raise SystemExit(f"No notebook named NN-*.ipynb in {NOTEBOOKS}: nothing to build a site from.")
     for notebook in notebooks:
-        shutil.copy2(notebook, BOOK_NOTEBOOKS / notebook.name)
+        text = notebook.read_text(encoding="utf-8")
+        # In the repository the notebooks sit beside site/; their copies sit inside it.
+        (BOOK_NOTEBOOKS / notebook.name).write_text(SITE_LINK.sub("](../", text), encoding="utf-8")
     return [BOOK_NOTEBOOKS / notebook.name for notebook in notebooks]
+
+
+def _is_git_clone(folder: Path) -> bool:
+    if shutil.which("git") is None:
+        return False
+    inside = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+                            capture_output=True, text=True, check=False)
+    return inside.returncode == 0 and Path(inside.stdout.strip()).resolve() == folder.resolve()
+
+
+def _zip_files_on_disk(folder: Path, archive: Path) -> None:
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for root, folders, files in os.walk(folder):
+            folders[:] = sorted(name for name in folders
+                                if name not in NOT_ARCHIVED and not name.endswith(".egg-info"))
+            for name in sorted(files):
+                path = Path(root) / name
+                relative = path.relative_to(folder)
+                if (name in NOT_ARCHIVED or relative.parts[:2] == ("site", "notebooks")
+                        or (relative.parts[0] == "data" and relative != Path("data", "README.md"))):
+                    continue
+                bundle.write(path, ARCHIVE_PREFIX + relative.as_posix())
+
+
+def write_archive(folder: Path = REPOSITORY, archive: Path = ARCHIVE) -> str:
+    """Write the whole series as one zip archive; return a sentence saying what it holds.
+
+    In a git clone: ``git archive`` of ``HEAD`` (the committed tree). Elsewhere: the files on
+    disk, less :data:`NOT_ARCHIVED`. Every path starts with :data:`ARCHIVE_PREFIX`.
+    """
+    archive.unlink(missing_ok=True)
+    if _is_git_clone(folder):
+        subprocess.run(["git", "-C", str(folder), "archive", "--format=zip",
+                        f"--prefix={ARCHIVE_PREFIX}", "-o", str(archive), "HEAD"], check=True)
+        changed = subprocess.run(["git", "-C", str(folder), "status", "--porcelain",
+                                  "--untracked-files=no"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        note = " (uncommitted changes are not in it: commit them first)" if changed else ""
+        return f"{archive.name}: the committed tree at {commit}{note}"
+    _zip_files_on_disk(folder, archive)
+    return f"{archive.name}: the files on disk (not a git clone)"
+
+
+def book_config(config: Path = CONFIG) -> Path:
+    """The configuration to build with: ``site/_config.yml``, or without a repository URL, a copy
+    (in a temporary folder) with the repository and launch buttons turned off."""
+    settings = yaml.safe_load(config.read_text())
+    if (settings.get("repository") or {}).get("url"):
+        return config
+    settings.setdefault("html", {})["use_repository_button"] = False
+    settings.setdefault("launch_buttons", {})["binderhub_url"] = ""
+    copy = Path(tempfile.mkdtemp(prefix="site-config-")) / "_config.yml"
+    copy.write_text(yaml.safe_dump(settings))
+    return copy
 
 
 def jupyter_book_command() -> str:
@@ -57,17 +139,22 @@ def jupyter_book_command() -> str:
 
 def build_site() -> int:
     """Build ``_build/html`` from scratch; return Jupyter Book's exit status."""
+    config = book_config()
     command = [
-        jupyter_book_command(), "build", str(BOOK_SOURCE),
+        jupyter_book_command(), "build", str(BOOK_SOURCE), "--config", str(config),
         "--path-output", str(REPOSITORY), "-W", "--keep-going",
     ]
     for stale in ("html", ".doctrees", "jupyter_execute"):
         shutil.rmtree(BUILD / stale, ignore_errors=True)
     copy_notebooks()
     try:
+        print(f"Download of the series: {write_archive()}")
         return subprocess.run(command, cwd=REPOSITORY, check=False).returncode
     finally:
         shutil.rmtree(BOOK_NOTEBOOKS, ignore_errors=True)
+        ARCHIVE.unlink(missing_ok=True)
+        if config != CONFIG:
+            shutil.rmtree(config.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 """Shared fixtures. Figures are drawn with the non-interactive Agg backend and closed after each test."""
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -29,3 +33,19 @@ def iris_model(iris_xy):
     """The series' multinomial logistic regression fitted on all 150 flowers."""
     X, y = iris_xy
     return models.iris_logistic_regression().fit(X, y)
+
+
+@pytest.fixture(scope="session")
+def seeds_script() -> ModuleType:
+    """``benchmarks/seeds.py``, the script that recomputes the seed-dependent statements (not a package)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "seeds.py"
+    spec = importlib.util.spec_from_file_location("seeds", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def seeds_setup(seeds_script) -> dict:
+    """The series' digit split and density, as the seeds script uses them (fitted once per session)."""
+    return seeds_script.digits_and_density()

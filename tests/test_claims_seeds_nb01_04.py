@@ -1,7 +1,7 @@
 """The seed-dependent statements of notebooks 01-04, over five seeds each.
 
 The notebooks' stored outputs come from one draw (the networks' ``random_state=21``); their text
-states which conclusions hold over other seeds, from the table ``benchmarks/seeds_networks.py``
+states which conclusions hold over other seeds, from the table ``benchmarks/seeds.py``
 writes (``benchmarks/results/seeds_networks.csv``). Each test here asserts the direction the text
 states for the networks of seeds 0-4.
 
@@ -13,9 +13,7 @@ fails there until the table is regenerated, and then the direction tests judge t
 Notebook 05's statements are tested elsewhere.
 """
 
-import importlib.util
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,50 +21,40 @@ import pytest
 
 from helpers import data, models
 
-ROOT = Path(__file__).resolve().parents[1]
 SEEDS = (0, 1, 2, 3, 4)
 
 
-def _seeds_module():
-    spec = importlib.util.spec_from_file_location("seeds_networks", ROOT / "benchmarks" / "seeds_networks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture(scope="module")
+def seeds(seeds_script):
+    assert seeds_script.FRESH_SEEDS == SEEDS
+    return seeds_script
 
 
 @pytest.fixture(scope="module")
-def seeds_networks():
-    module = _seeds_module()
-    assert module.FRESH_SEEDS == SEEDS
-    return module
-
-
-@pytest.fixture(scope="module")
-def rows(seeds_networks) -> pd.DataFrame:
+def rows(seeds, seeds_setup) -> pd.DataFrame:
     """One row per seed: both networks trained with that seed, and every statement recomputed."""
     if os.environ.get("PITY_SEED_TESTS") == "recompute":
-        setup = seeds_networks.digits_and_density()
-        return pd.DataFrame([seeds_networks.seed_row(seed, setup) for seed in SEEDS]).set_index("seed")
-    table = pd.read_csv(seeds_networks.RESULTS, index_col="seed")
+        return pd.DataFrame([seeds.seed_row(seed, seeds_setup) for seed in SEEDS]).set_index("seed")
+    table = pd.read_csv(seeds.NETWORKS_CSV, index_col="seed")
     return table.loc[list(SEEDS)]
 
 
-def test_the_results_table_matches_a_fresh_run(seeds_networks):
+def test_the_results_table_matches_a_fresh_run(seeds, seeds_setup):
     """Seed 0 retrained: its row in the committed table is what the code computes today.
 
     Tolerances allow for another CPU (the networks' training is floating-point sensitive):
     0.01 on accuracies and probabilities, 0.02 on ROC AUCs, 0.02 on shares, 1 on counts.
     """
-    fresh = seeds_networks.seed_row(SEEDS[0], seeds_networks.digits_and_density())
-    stored = pd.read_csv(seeds_networks.RESULTS, index_col="seed").loc[SEEDS[0]]
-    assert set(stored.index) == set(fresh) - {"seed"}, "regenerate: python benchmarks/seeds_networks.py"
+    fresh = seeds.seed_row(SEEDS[0], seeds_setup)
+    stored = pd.read_csv(seeds.NETWORKS_CSV, index_col="seed").loc[SEEDS[0]]
+    assert set(stored.index) == set(fresh) - {"seed"}, "regenerate: python benchmarks/seeds.py"
     for column, value in fresh.items():
         if column in ("seed", "role"):
             continue
         tolerance = 1 if isinstance(value, int) else 0.02 if "AUC" in column or "corners" in column else 0.01
         assert abs(stored[column] - value) <= tolerance, (
             f"{column}: table {stored[column]}, fresh run {value}; "
-            "regenerate it with python benchmarks/seeds_networks.py"
+            "regenerate it with python benchmarks/seeds.py"
         )
 
 

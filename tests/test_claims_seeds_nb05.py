@@ -12,50 +12,38 @@ moves the numbers fails there until the table is regenerated, and then the direc
 the new numbers. ``PITY_SEED_TESTS=recompute`` retrains all five seeds instead of reading the table.
 """
 
-import importlib.util
 import os
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 SEEDS = (21, 0, 1, 2, 3)
 
 
-def _seeds_module():
-    spec = importlib.util.spec_from_file_location("seeds_nb05", ROOT / "benchmarks" / "seeds.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture(scope="module")
+def seeds(seeds_script):
+    assert set(SEEDS) <= set(seeds_script.SEEDS)
+    return seeds_script
 
 
 @pytest.fixture(scope="module")
-def seeds():
-    module = _seeds_module()
-    assert set(SEEDS) <= set(module.SEEDS)
-    return module
-
-
-@pytest.fixture(scope="module")
-def values(seeds) -> pd.DataFrame:
+def values(seeds, seeds_setup) -> pd.DataFrame:
     """One column per seed, one row per quantity."""
     if os.environ.get("PITY_SEED_TESTS") == "recompute":
-        setup = seeds.digits_and_density()
-        return pd.DataFrame({seed: seeds.seed_values(seed, setup) for seed in SEEDS})
-    table = pd.read_csv(seeds.RESULTS / "seeds.csv")
+        return pd.DataFrame({seed: seeds.seed_values(seed, seeds_setup) for seed in SEEDS})
+    table = pd.read_csv(seeds.SEEDS_CSV)
     return table.pivot(index="quantity", columns="seed", values="value")[list(SEEDS)]
 
 
-def test_the_results_table_matches_a_fresh_run(seeds):
+def test_the_results_table_matches_a_fresh_run(seeds, seeds_setup):
     """Seed 0 retrained: its values in the committed table are what the code computes today.
 
     Tolerances allow for another CPU (the networks' training is floating-point sensitive): 0.01
     on accuracies, error rates, probabilities and one-pixel rates, 0.02 on ROC AUCs and shares of
     fools, 1 on counts.
     """
-    fresh = seeds.seed_values(0, seeds.digits_and_density())
-    table = pd.read_csv(seeds.RESULTS / "seeds.csv")
+    fresh = seeds.seed_values(0, seeds_setup)
+    table = pd.read_csv(seeds.SEEDS_CSV)
     stored = table[table["seed"] == 0].set_index("quantity")["value"]
     assert set(fresh) == set(stored.index)
     for quantity, value in fresh.items():

@@ -1,9 +1,16 @@
 """The pin files agree, Binder installs the helpers package, and the README shows a real figure."""
 
+import ast
+import importlib.metadata
 import importlib.util
+import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN = re.compile(r"^\s*-?\s*([A-Za-z0-9_.\-\[\]]+)\s*==\s*([^\s#]+)")
@@ -42,10 +49,70 @@ def test_environment_python_matches_the_package():
     assert tuple(map(int, version.split("."))) >= tuple(map(int, requires.group(1).split(".")))
 
 
+BINDER = ROOT / "binder"
+#: What a reader's environment must not carry: test, site and browser tooling.
+NOT_FOR_READERS = {"pytest", "nbval", "jupyter-book", "playwright", "sphinx-mathjax-offline", "nbclient"}
+
+
+def _third_party_imports() -> set[str]:
+    """Top-level modules imported by helpers/ and by the notebooks' code cells."""
+    sources = [path.read_text() for path in (ROOT / "helpers").rglob("*.py")]
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        cells = json.loads(notebook.read_text())["cells"]
+        sources += ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+    modules = set()
+    for source in sources:
+        lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                modules.add(node.module.split(".")[0])
+    return modules - set(sys.stdlib_module_names) - {"__future__", "helpers"}
+
+
+def test_binder_environment_pins_what_notebooks_import_and_jupyterlab():
+    binder = _pins(BINDER / "environment.yml", section_start="- pip:")
+    distributions = importlib.metadata.packages_distributions()
+    imported = {module: distributions[module][0].lower().replace("_", "-") for module in _third_party_imports()}
+    missing = {module: name for module, name in imported.items() if name not in binder}
+    assert not missing, f"imported by the notebooks or helpers but not in binder/environment.yml: {missing}"
+    assert {"jupyterlab", "ipykernel", "jupyter-client", "tornado"} <= binder.keys()
+    assert not NOT_FOR_READERS & binder.keys(), "binder/ is a reader's environment: no test or site tools"
+
+
+def test_binder_environment_agrees_with_requirements_and_constraints():
+    binder = _pins(BINDER / "environment.yml", section_start="- pip:")
+    requirements = _pins(ROOT / "requirements.txt")
+    constraints = _pins(ROOT / "constraints.txt")
+    different = {name: (pin, requirements.get(name, constraints.get(name)))
+                 for name, pin in binder.items() if pin != requirements.get(name, constraints.get(name))}
+    assert not different, f"binder/environment.yml disagrees with requirements.txt/constraints.txt: {different}"
+    root_python = re.search(r"-\s*python=(\S+)", (ROOT / "environment.yml").read_text()).group(1)
+    binder_python = re.search(r"-\s*python=(\S+)", (BINDER / "environment.yml").read_text()).group(1)
+    assert binder_python == root_python
+
+
 def test_binder_post_build_installs_the_helpers_package():
-    post_build = ROOT / "postBuild"
-    assert os.access(post_build, os.X_OK), "postBuild must be executable for repo2docker"
+    post_build = BINDER / "postBuild"
+    assert os.access(post_build, os.X_OK), "binder/postBuild must be executable for repo2docker"
     assert "pip install --no-deps -e ." in post_build.read_text()
+    # With a binder/ folder repo2docker ignores the root's configuration files: none is left there.
+    assert not (ROOT / "postBuild").exists()
+
+
+@pytest.mark.parametrize("preset", [None, "2"])
+def test_binder_start_limits_blas_threads_and_runs_the_server(preset):
+    start = BINDER / "start"
+    assert os.access(start, os.X_OK), "binder/start must be executable for repo2docker"
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    if preset is not None:
+        environment["OPENBLAS_NUM_THREADS"] = preset
+    shown = subprocess.run([str(start), sys.executable, "-c",
+                            "import os; print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"],
+                           env=environment, capture_output=True, text=True, check=True).stdout.split()
+    assert shown == [preset or "1", "1"]  # a value the reader set is kept
 
 
 def test_constraints_fix_every_requirement_at_its_pin():

@@ -175,6 +175,48 @@ def test_hidden_layer_without_bounds_draws_no_square():
     assert not ax.patches
 
 
+@pytest.fixture
+def saturated_layer():
+    """A saturated tanh layer: 30 digits at (1, 1) (25 of class 1, 5 of class 3), 12 of class 0
+    at (-1, -1), 3 at (1, -1), and 5 digits spread out in the middle."""
+    H = np.vstack([np.full((30, 2), 1.0), np.full((12, 2), -1.0), np.tile([1.0, -1.0], (3, 1)),
+                   np.column_stack([np.linspace(-0.5, 0.5, 5), np.linspace(0.4, -0.4, 5)])])
+    y = np.array([1] * 25 + [3] * 5 + [0] * 12 + [2] * 3 + [0, 1, 2, 3, 0])
+    return H, y
+
+
+def test_hidden_layer_labels_each_crowded_spot_with_its_counts(saturated_layer):
+    H, y = saturated_layer
+    ax = plot_hidden_layer(H, y, bounds=(-1, 1), count_within=0.1, min_count=10)
+    labels = [text.get_text() for text in ax.texts]
+    assert labels == ["30 digits\n(1: 25, 3: 5)", "12 digits\n(0: 12)"]  # most crowded first
+    # Each label points at its spot, and sits on the side towards the middle of the plot.
+    assert [tuple(text.xy) for text in ax.texts] == [(1.0, 1.0), (-1.0, -1.0)]
+    assert [tuple(text.xyann) for text in ax.texts] == [(-10.0, -10.0), (10.0, 10.0)]
+
+
+def test_hidden_layer_counts_digits_within_one_cell_together(saturated_layer):
+    H, y = saturated_layer
+    H = H + np.random.default_rng(0).uniform(-0.02, 0.02, size=H.shape)  # nearly saturated
+    ax = plot_hidden_layer(H, y, count_within=0.1, min_count=3)
+    assert [text.get_text().split("\n")[0] for text in ax.texts] == ["30 digits", "12 digits", "3 digits"]
+
+
+def test_hidden_layer_draws_no_counts_by_default(saturated_layer):
+    assert not plot_hidden_layer(*saturated_layer).texts
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"count_within": 0.0}, "count_within must be a positive"),
+    ({"count_within": np.nan}, "count_within must be a positive"),
+    ({"count_within": 0.1, "min_count": 0}, "min_count must be a positive integer"),
+    ({"count_within": 0.1, "min_count": 2.5}, "min_count must be a positive integer"),
+])
+def test_hidden_layer_count_errors(saturated_layer, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plot_hidden_layer(*saturated_layer, **kwargs)
+
+
 def test_activation_bounds_keep_the_legend_entries_already_shown():
     _, ax = plt.subplots()
     ax.plot([0, 1], [0, 1], label="a line")

@@ -1,9 +1,12 @@
 """The static site, opened page by page in a real headless browser.
 
 The site is built once from scratch (``site/build.py``, what ``make site`` runs: warnings are
-errors), served from ``_build/html`` on 127.0.0.1 and visited with Playwright driving Debian's
-``chromium`` (set ``$CHROMIUM`` to use another Chromium; never a browser download); one page is
-also opened from disk, as a reader does. Every request that would leave the machine is reported (and cannot succeed: the browser
+errors), served from ``_build/html`` on 127.0.0.1 and visited with Playwright driving a Chromium the
+machine already has (``scripts/find_chromium.py``: ``$CHROMIUM``, then ``chromium``,
+``chromium-browser``, ``google-chrome``, ``google-chrome-stable``, ``microsoft-edge`` on the
+PATH, then the macOS applications; never a browser download); one page is also opened from disk,
+as a reader does. Every page is opened again on a phone's screen (390 x 844): both sidebar
+buttons open their panels, and nothing is wider than the screen. Every request that would leave the machine is reported (and cannot succeed: the browser
 resolves no host name but 127.0.0.1), so the checks also show that the site works offline,
 equations included. A full-page screenshot of every page is saved in
 ``benchmarks/screenshots/site/`` (emptied first) for a person to look at.
@@ -11,7 +14,8 @@ equations included. A full-page screenshot of every page is saved in
 
 import functools
 import http.server
-import os
+import importlib.util
+import io
 import re
 import shutil
 import subprocess
@@ -20,17 +24,21 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 HTML = REPOSITORY / "_build" / "html"
 SCREENSHOTS = REPOSITORY / "benchmarks" / "screenshots" / "site"
-#: The browser: $CHROMIUM if set, else the first ``chromium`` on the PATH (Debian's package).
-CHROMIUM = Path(os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium")
+_spec = importlib.util.spec_from_file_location("find_chromium", REPOSITORY / "scripts" / "find_chromium.py")
+find_chromium = importlib.util.module_from_spec(_spec)
+sys.modules["find_chromium"] = find_chromium
+_spec.loader.exec_module(find_chromium)
 HOST = "127.0.0.1"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -40,6 +48,8 @@ CHROMIUM_ARGS = [
 ]
 #: Pages that only redirect, and where they must land.
 REDIRECTS = {"index.html": "intro.html"}
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 # Run in the page once it has loaded: lazy images are told to load now, every image is awaited,
 # then MathJax (if the page has it) is awaited until it has typeset the page.
@@ -147,27 +157,46 @@ def site_url(built_site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser_context():
-    """Headless Debian chromium driven by Playwright: one context (one HTTP cache) for all pages.
+def browser(request):
+    """A headless Chromium the machine has, driven by Playwright; which one is printed.
 
-    Fails, never skips, when chromium is missing.
+    Fails, never skips, when there is none (the message says how to install one).
     """
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} not found: the site test needs a Chromium browser. Install Debian's with "
-            "`apt-get install -y chromium` (as root; .ci/run does this) or set CHROMIUM to the "
-            "path of another Chromium; never `playwright install`."
-        )
+    try:
+        found = find_chromium.find_chromium()
+    except find_chromium.BrowserNotFound as error:
+        pytest.fail(str(error))
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\nsite test: browser {found.describe()}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(found.path), args=CHROMIUM_ARGS)
         try:
-            context = chromium.new_context(viewport={"width": 1280, "height": 900})
-            context.set_default_timeout(20_000)
-            yield context
+            yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context(browser):
+    """A desktop-sized context (one HTTP cache) for all pages."""
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(20_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def phone_context(browser):
+    """A phone-sized context: 390 x 844 CSS pixels, touch, as a small smartphone."""
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
+    context.set_default_timeout(20_000)
+    yield context
+    context.close()
 
 
 def _visit(browser_context, site_url: str, page_path: str, screenshot: bool = True) -> PageVisit:
@@ -335,3 +364,170 @@ def test_the_site_opens_from_the_file_system(browser_context, built_site: Path):
     assert visit.failed_local_requests == [] and visit.external_requests == []
     assert visit.broken_images == []
     assert 0 < visit.equations == visit.rendered_equations
+
+
+# --- On a phone, and the way from the site to the code -------------------------------------------
+
+# Every element a reader can use to search, as the page shows it (hidden ones excluded).
+VISIBLE_SEARCH_BOXES = """() => Array.from(document.querySelectorAll(
+        ".search-button__button, form.bd-search, .bd-search input, input[type=search]"))
+    .filter(element => {
+        const box = element.getBoundingClientRect(), style = getComputedStyle(element);
+        return box.width > 0 && box.height > 0 && style.visibility !== "hidden"
+            && !element.closest("dialog:not([open])");
+    }).length"""
+
+DESCRIBE_LAYOUT = """() => ({
+    pageWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+    screenWidth: window.innerWidth,
+    figures: Array.from(document.querySelectorAll(".cell_output > img")).map(image => ({
+        src: image.getAttribute("src"), shown: image.getBoundingClientRect().width,
+        natural: image.naturalWidth})),
+})"""
+
+# The panel a sidebar button opens: pydata-sphinx-theme moves the sidebar into a modal dialog.
+PANEL_STATE = """(dialogId) => {
+    const dialog = document.getElementById(dialogId);
+    if (!dialog) { return {exists: false}; }
+    const box = dialog.getBoundingClientRect();
+    return {exists: true, open: dialog.open, width: box.width, height: box.height,
+            links: dialog.querySelectorAll("a[href]").length};
+}"""
+
+CONTENT_PAGES = [page for page in expected_pages() if page not in REDIRECTS]
+NOTEBOOK_PAGES = [page for page in CONTENT_PAGES if page.startswith("notebooks/")]
+
+
+def _site_settings() -> dict:
+    return yaml.safe_load((REPOSITORY / "site" / "_config.yml").read_text())
+
+
+def _open(context, url: str):
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    page.evaluate(SETTLE_PAGE)
+    return page
+
+
+def _press_and_check_panel(page, side: str, dialog_id: str) -> list[str]:
+    """Press the article header's ``side`` sidebar button; return what is wrong with its panel."""
+    buttons = page.locator(f".bd-header-article .{side}-toggle").filter(visible=True)
+    if buttons.count() != 1:
+        return [f"{buttons.count()} visible {side} sidebar buttons (expected 1)"]
+    buttons.first.click()
+    try:
+        page.wait_for_function(f"() => document.getElementById('{dialog_id}').open", timeout=5_000)
+    except Exception:  # noqa: BLE001 - Playwright's timeout: reported below as a problem
+        pass
+    state = page.evaluate(PANEL_STATE, dialog_id)
+    problems = []
+    if not state.get("open"):
+        problems.append(f"pressing the {side} sidebar button opens no panel ({state})")
+    elif state["width"] < 100 or state["height"] < 100 or state["links"] == 0:
+        problems.append(f"the {side} panel is open but shows nothing usable ({state})")
+    page.keyboard.press("Escape")
+    page.wait_for_function(f"() => !document.getElementById('{dialog_id}').open", timeout=5_000)
+    return problems
+
+
+@pytest.mark.parametrize("page_path", CONTENT_PAGES)
+def test_on_a_phone_both_menu_buttons_open_their_panels(page_path: str, phone_context, site_url: str):
+    """At 390 x 844 the site navigation and the page contents open from the header's buttons."""
+    page = _open(phone_context, site_url + page_path)
+    try:
+        problems = _press_and_check_panel(page, "primary", "pst-primary-sidebar-modal")
+        # Every page with sections has a contents button (the search page has none to show).
+        if page_path != "search.html":
+            problems += _press_and_check_panel(page, "secondary", "pst-secondary-sidebar-modal")
+        page.screenshot(path=str(SCREENSHOTS / ("phone__" + page_path.removesuffix(".html")
+                                                .replace("/", "__") + ".png")), full_page=True)
+    finally:
+        page.close()
+    assert not problems, f"{page_path} on a phone:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("page_path", CONTENT_PAGES)
+def test_on_a_phone_no_page_is_wider_than_the_screen_and_figures_keep_their_size(
+    page_path: str, phone_context, site_url: str
+):
+    """Nothing scrolls the whole page sideways; each figure is shown at its own size (its
+    labels as legible as in Jupyter), inside a box that scrolls sideways when it is wider."""
+    page = _open(phone_context, site_url + page_path)
+    try:
+        layout = page.evaluate(DESCRIBE_LAYOUT)
+    finally:
+        page.close()
+    assert layout["pageWidth"] <= layout["screenWidth"], (
+        f"{page_path} is {layout['pageWidth']} px wide on a {layout['screenWidth']} px screen"
+    )
+    shrunk = [f"{figure['src']}: {figure['shown']:.0f} of {figure['natural']} px"
+              for figure in layout["figures"] if figure["shown"] < figure["natural"] - 1]
+    assert not shrunk, f"{page_path}: figures shrunk on a phone:\n  " + "\n  ".join(shrunk)
+
+
+def test_the_desktop_hamburger_hides_and_shows_the_navigation(browser_context, site_url: str):
+    page = _open(browser_context, site_url + NOTEBOOK_PAGES[0])
+    navigation = page.locator("#pst-primary-sidebar")
+    button = page.locator(".bd-header-article .primary-toggle")
+    try:
+        assert navigation.is_visible()
+        button.click()
+        assert navigation.is_hidden() and button.get_attribute("aria-expanded") == "false"
+        button.click()
+        assert navigation.is_visible() and button.get_attribute("aria-expanded") == "true"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_each_page_shows_one_search_box(viewport, browser, site_url: str):
+    context = browser.new_context(viewport=viewport)
+    try:
+        for page_path in CONTENT_PAGES:
+            if page_path == "search.html":
+                continue  # the search page's own form is the point of that page
+            page = _open(context, site_url + page_path)
+            try:
+                count = page.evaluate(VISIBLE_SEARCH_BOXES)
+            finally:
+                page.close()
+            assert count == 1, f"{page_path} at {viewport['width']} px shows {count} search boxes"
+    finally:
+        context.close()
+
+
+def test_the_landing_page_links_to_the_repository_and_offers_the_series_as_an_archive(
+    visits: dict[str, PageVisit], site_url: str
+):
+    url = _site_settings()["repository"]["url"]
+    intro = visits["intro.html"]
+    assert url and url in intro.links, f"no link to the repository {url} on the landing page"
+    archives = [link for link in intro.links if link.endswith("/pity-the-fool.zip")]
+    assert len(archives) == 1, f"the landing page offers {len(archives)} archives"
+    with urllib.request.urlopen(archives[0], timeout=10) as response:
+        body = response.read()
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        names = set(archive.namelist())
+        committed = subprocess.run(["git", "-C", str(REPOSITORY), "ls-tree", "-r", "--name-only", "HEAD"],
+                                   capture_output=True, text=True, check=True).stdout.split()
+        assert names >= {f"pity-the-fool/{name}" for name in committed}, "not the whole committed tree"
+        readme = subprocess.run(["git", "-C", str(REPOSITORY), "show", "HEAD:README.md"],
+                                capture_output=True, check=True).stdout
+        assert archive.read("pity-the-fool/README.md") == readme  # the committed README
+    for required in ("notebooks/", "helpers/__init__.py", "requirements.txt", "README.md", "binder/"):
+        assert any(name.startswith(f"pity-the-fool/{required}") for name in names), required
+
+
+@pytest.mark.parametrize("page_path", NOTEBOOK_PAGES)
+def test_each_notebook_page_has_a_binder_button_for_that_notebook(
+    page_path: str, visits: dict[str, PageVisit]
+):
+    settings = _site_settings()
+    url = settings["repository"]["url"]
+    org_and_name = urllib.parse.urlparse(url).path.strip("/")
+    notebook = Path(page_path).with_suffix(".ipynb").as_posix()
+    expected = (f"{settings['launch_buttons']['binderhub_url'].rstrip('/')}/v2/gh/{org_and_name}/"
+                f"{settings['repository']['branch']}?urlpath=lab/tree/{notebook}")
+    assert expected in visits[page_path].links
+    assert (REPOSITORY / notebook).is_file(), f"the Binder button opens {notebook}, which does not exist"
+    assert url in visits[page_path].links, "no repository button"

@@ -7,8 +7,14 @@ from typing import Sequence
 import matplotlib as mpl
 import seaborn as sns
 
-#: One colour per class position (colour-blind-safe palette), shared by every figure.
-CLASS_COLORS: tuple[str, ...] = tuple(sns.color_palette("colorblind", 10).as_hex())
+#: One colour per class position, shared by every figure: Paul Tol's colours, ordered so that the
+#: first four (the most classes a figure of the series shows) stay far apart in CIELAB for normal
+#: vision and for simulated protanopia, deuteranopia and tritanopia (tests/test_plotting_style.py):
+#: sky blue, wine, olive, indigo; then purple, green, teal, magenta, sand, grey.
+CLASS_COLORS: tuple[str, ...] = (
+    "#33bbee", "#882255", "#999933", "#332288", "#aa4499",
+    "#117733", "#44aa99", "#ee3377", "#ddcc77", "#949494",
+)
 
 
 def class_colors(n_classes: int) -> list[str]:

@@ -12,8 +12,9 @@ from matplotlib.scale import SymmetricalLogTransform
 from helpers._validation import check_numeric
 from helpers.plotting._style import CLASS_COLORS
 
-#: Colours of the groups, in order: the colour-blind-safe palette, reordered so that the first
-#: five are easy to tell apart when they overlap (blue, vermilion, green, grey, pink).
+#: Colours of the groups, in order: the class palette reordered so that the first five stay
+#: apart when they overlap (sky blue, indigo, olive, magenta, purple; tests/test_plotting_style.py
+#: keeps them at least 20 apart in CIELAB, also under simulated colour-vision deficiencies).
 GROUP_COLORS: tuple[str, ...] = tuple(CLASS_COLORS[i] for i in (0, 3, 2, 7, 4, 1, 5, 6, 8, 9))
 #: Colour of the detection threshold line.
 THRESHOLD_COLOR = "black"

@@ -321,9 +321,14 @@ def plot_hidden_layer(
     classes: Sequence[Any] | None = None,
     misclassified: Any = None,
     bounds: tuple[float, float] | None = None,
+    count_within: float | None = None,
+    min_count: int = 10,
     ax: Axes | None = None,
 ) -> Axes:
     """Scatter digits in a 2-unit hidden layer, coloured by digit (Figures 8–9).
+
+    Where many digits land on one spot (a saturated tanh layer stacks hundreds at its corners),
+    their markers hide one another; ``count_within`` labels each such spot with its count.
 
     Parameters
     ----------
@@ -337,17 +342,57 @@ def plot_hidden_layer(
         Digits to circle in red.
     bounds : (float, float), optional
         The limits of a bounded layer (tanh: ``(-1, 1)``), outlined as a dashed square.
+    count_within : float, optional
+        Side of the square cells (in activation units, e.g. 0.1 for a tanh layer) in which
+        digits are counted: every cell holding at least ``min_count`` digits gets a label
+        "N digits (class: n, ...)" next to its digits' mean position, on the side towards the
+        middle of the plot. No labels by default.
+    min_count : int, default 10
+        The fewest digits a cell needs to be labelled.
     ax : Axes, optional
 
     Returns
     -------
     Axes
+        The labels, if any, are ``ax.texts``, from the most crowded cell down.
     """
+    if count_within is not None and not (np.isfinite(count_within) and count_within > 0):
+        raise ValueError(f"count_within must be a positive number of activation units; got {count_within!r}.")
+    if int(min_count) != min_count or min_count < 1:
+        raise ValueError(f"min_count must be a positive integer; got {min_count!r}.")
     ax = plot_observations(H, y, classes=classes, misclassified=misclassified,
                            feature_names=HIDDEN_AXES, ax=ax)
     if bounds is not None:
         plot_activation_bounds(bounds, ax=ax)
+    if count_within is not None:
+        classes = list(np.unique(np.asarray(y))) if classes is None else list(classes)
+        _label_crowded_cells(ax, np.asarray(H, dtype=float), np.asarray(y), classes,
+                             float(count_within), int(min_count))
     return ax
+
+
+def _label_crowded_cells(
+    ax: Axes, H: np.ndarray, y: np.ndarray, classes: list[Any], side: float, min_count: int
+) -> None:
+    """Label each square cell of ``side`` holding ``min_count`` or more points with its counts."""
+    cells = np.round(H / side).astype(np.int64)
+    _, cell_of_point, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
+    cell_of_point = cell_of_point.reshape(-1)
+    middle = np.array([np.mean(ax.get_xlim()), np.mean(ax.get_ylim())])
+    for cell in np.argsort(-counts, kind="stable"):
+        if counts[cell] < min_count:
+            break
+        members = cell_of_point == cell
+        spot = H[members].mean(axis=0)
+        per_class = ", ".join(f"{label}: {n}" for label in classes
+                              if (n := int(np.sum(y[members] == label))))
+        towards = np.where(spot <= middle, 1.0, -1.0)
+        ax.annotate(
+            f"{counts[cell]} digits\n({per_class})", xy=spot, xytext=10 * towards,
+            textcoords="offset points", fontsize="small",
+            ha="left" if towards[0] > 0 else "right", va="bottom" if towards[1] > 0 else "top",
+            bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.6", "alpha": 0.9},
+        )
 
 
 def plot_confidence_ceiling(

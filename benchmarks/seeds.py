@@ -5,7 +5,8 @@ its initial weights, the order of its mini-batches and (identity network) its ea
 split. The notebooks store the outputs of that one draw. This script trains both networks
 (``helpers.models.mnist_identity_network`` and ``mnist_tanh_network``) once per seed of
 :data:`SEEDS` (same digits, same split, same settings otherwise) and recomputes, from that one
-pair of networks, every seed-dependent statement of notebooks 03, 04 and 05:
+pair of networks, every seed-dependent statement of notebooks 03, 04, 05 and 06 (04 and 05 were one notebook
+04, and 06 was 05, when this script was written):
 
 - notebook 03 (:func:`networks_row`): test accuracies, the tanh network's confidence ceilings and
   its fools (unclipped and clipped into [0, 1]), the identity network's fools;
@@ -166,7 +167,7 @@ def networks_row(seed: int, nets: dict, fools: dict[str, np.ndarray], setup: dic
     identity_proba = identity_net.predict_proba(fools["identity"])
     clipped_identity_proba = identity_net.predict_proba(fools["clipped"])
 
-    # Notebook 04, part 2: an RBF SVM on the identity network's hidden layer
+    # Notebook 04 (kernels): an RBF SVM on the identity network's hidden layer
     hidden_rbf = models.hidden_rbf_svm().fit(network.propagate(identity_net, X_train, BOTTLENECK), y_train)
     rbf_on_fools = hidden_rbf.predict_proba(network.propagate(identity_net, fools["identity"], BOTTLENECK))
 
@@ -189,7 +190,7 @@ def networks_row(seed: int, nets: dict, fools: dict[str, np.ndarray], setup: dic
         "hidden RBF accuracy": hidden_rbf.score(network.propagate(identity_net, X_test, BOTTLENECK), y_test),
         "hidden RBF: digits the fools are sent to": len(np.unique(rbf_on_fools.argmax(axis=1))),
         "hidden RBF: highest P on a fool": rbf_on_fools.max(),
-        # Notebook 04, part 3: the two density detectors on the 12 fools
+        # Notebook 05 (generative models): the two density detectors on the 12 fools
         **detector_numbers(fools, setup),
     }
 

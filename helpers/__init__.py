@@ -15,6 +15,11 @@ full map and the rules are in ``helpers/README.md``):
   FGSM, PGD and DeepFool (``gradient``), the one-pixel attack and valid fool images (``search``),
   measurements over a data set (``evaluate``).
 - ``helpers.density`` — class-conditional densities and the low-density test of fools.
+- ``helpers.remedies`` — remedies as classifiers: Meinke and Hein's in/out densities, the
+  density-gated generative classifier, an RBF SVM on a network's hidden layer.
+- ``helpers.ood`` — how sure a model is far away (Hein et al. 2019) and on images from elsewhere.
+- ``helpers.scorecard`` — the remedies notebook's one evaluation, and the models it evaluates.
+- ``helpers.adaptive`` — fools made for a remedy: input gradients through densities, searches.
 - ``helpers.plotting`` — one function per kind of figure; each takes ``ax=None`` and returns the Axes.
 
 Computation modules never import ``helpers.plotting``.

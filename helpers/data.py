@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.client
+import importlib.util
 import os
 import secrets
 import tempfile
@@ -20,8 +21,11 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.datasets import load_iris
+from PIL import Image
+from sklearn.datasets import load_iris, load_sample_images
 from sklearn.model_selection import train_test_split
+
+from helpers._validation import check_range
 
 #: The two Iris features the series uses, as column names (and axis labels).
 IRIS_FEATURES: tuple[str, str] = ("petal length (cm)", "petal width (cm)")
@@ -29,6 +33,9 @@ IRIS_FEATURES: tuple[str, str] = ("petal length (cm)", "petal width (cm)")
 IRIS_CLASSES: tuple[str, str, str] = ("setosa", "versicolor", "virginica")
 #: Name of the target column of :func:`load_iris_petals`.
 IRIS_TARGET: str = "flower"
+#: Photographs in matplotlib's sample data used by :func:`photo_patches`, besides scikit-learn's
+#: ``load_sample_images`` (china.jpg and flower.jpg).
+MATPLOTLIB_PHOTOS: tuple[str, ...] = ("grace_hopper.jpg",)
 
 
 def load_iris_petals() -> pd.DataFrame:
@@ -316,3 +323,73 @@ def _cached_openml_mnist(cache_dir: Path) -> tuple[np.ndarray, np.ndarray]:
             stacklevel=3,
         )
     return X, y
+
+
+def _grey_photos() -> list[np.ndarray]:
+    """Every bundled photograph as a 2-D grey array with values in [0, 255]."""
+    photos = [np.asarray(image, dtype=float) for image in load_sample_images().images]
+    # matplotlib's sample data, found without importing matplotlib (data loaders never draw).
+    sample_data = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-data" / "sample_data"
+    for name in MATPLOTLIB_PHOTOS:
+        with Image.open(sample_data / name) as photo:
+            photos.append(np.asarray(photo.convert("RGB"), dtype=float))
+    luminance = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 weights
+    return [photo[..., :3] @ luminance if photo.ndim == 3 else photo for photo in photos]
+
+
+def photo_patches(
+    n_patches: int,
+    size: int = 28,
+    zoom: int = 4,
+    value_range: tuple[float, float] = (0.0, 1.0),
+    random_state: int = 0,
+) -> np.ndarray:
+    """Grey square patches of the photographs bundled with scikit-learn and matplotlib.
+
+    Each patch is a random ``size * zoom`` square of one photograph (chosen in turn: china.jpg and
+    flower.jpg from ``sklearn.datasets.load_sample_images``, then :data:`MATPLOTLIB_PHOTOS`),
+    shrunk to ``size`` x ``size`` by averaging ``zoom`` x ``zoom`` blocks, its grey levels
+    (0-255) mapped linearly onto ``value_range``. Nothing is downloaded.
+
+    Parameters
+    ----------
+    n_patches : int
+    size : int, default 28
+        Side of a patch in pixels (MNIST: 28).
+    zoom : int, default 4
+        How many photograph pixels make one patch pixel along each side.
+    value_range : (low, high), default (0, 1)
+        The pixel range of the digits.
+    random_state : int, default 0
+
+    Returns
+    -------
+    ndarray of shape (n_patches, size * size)
+
+    Raises
+    ------
+    ValueError
+        If a count is not a whole number >= 1, the patch does not fit in a photograph, or
+        ``value_range`` is not ``low < high``.
+    """
+    for value, name in [(n_patches, "n_patches"), (size, "size"), (zoom, "zoom")]:
+        if isinstance(value, bool) or not (isinstance(value, (int, np.integer)) and value >= 1):
+            raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
+    low, high = check_range(value_range, "value_range")
+    photos = _grey_photos()
+    side = size * zoom
+    smallest = min(min(photo.shape) for photo in photos)
+    if side > smallest:
+        raise ValueError(
+            f"a patch of size * zoom = {side} photograph pixels does not fit in the smallest "
+            f"photograph ({smallest} pixels); lower size or zoom."
+        )
+    rng = np.random.default_rng(random_state)
+    patches = np.empty((n_patches, size * size))
+    for i in range(n_patches):
+        photo = photos[i % len(photos)]
+        top = rng.integers(photo.shape[0] - side + 1)
+        left = rng.integers(photo.shape[1] - side + 1)
+        crop = photo[top : top + side, left : left + side]
+        patches[i] = crop.reshape(size, zoom, size, zoom).mean(axis=(1, 3)).ravel()
+    return low + (high - low) * patches / 255.0

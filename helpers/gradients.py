@@ -9,6 +9,11 @@ this series it is a few matrix products of the fitted weights:
 - an ``MLPClassifier`` is differentiated by back-propagation through ``coefs_`` and
   ``intercepts_`` (activations ``identity``, ``logistic``, ``tanh`` and ``relu``).
 
+Densities have closed-form input gradients too, which attacks made *for* a density-based remedy
+need: the log-density of a ``GaussianMixture`` (:func:`gmm_log_density_gradient`) and of the
+series' :class:`helpers.density.ClassConditionalDensity` (:func:`class_log_density_gradient`,
+:func:`log_density_and_gradient`).
+
 What "logits" means
 -------------------
 The *logits* of a model are the scores ``s`` of shape ``(n_samples, n_classes)`` whose softmax
@@ -34,10 +39,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import log_softmax, softmax
+from scipy.special import log_softmax, logsumexp, softmax
+from sklearn.mixture import GaussianMixture
 from sklearn.neural_network import MLPClassifier
 
 from helpers._validation import check_features, check_fitted, check_labels
+from helpers.density import ClassConditionalDensity
 from helpers.linear import check_linear_classifier, linear_scores
 from helpers.network.layers import ACTIVATION_DERIVATIVES, forward_pass
 
@@ -281,3 +288,100 @@ def input_gradient(model: Any, X: Any, y: Any) -> np.ndarray:
         If ``X`` has the wrong number of features, or ``y`` the wrong shape or an unknown label.
     """
     return loss_and_input_gradient(model, X, y)[1]
+
+
+# --- Densities ---------------------------------------------------------------------------
+
+
+def _precision_times(mixture: GaussianMixture, diff: np.ndarray) -> np.ndarray:
+    """``Sigma_k^-1 (x - mu_k)`` for every row and component; ``diff`` (n, k, d)."""
+    precisions = np.asarray(mixture.precisions_, dtype=float)
+    kind = mixture.covariance_type
+    if kind == "full":
+        return np.einsum("kde,nke->nkd", precisions, diff)
+    if kind == "tied":
+        return diff @ precisions
+    if kind == "diag":
+        return diff * precisions[np.newaxis]
+    return diff * precisions[np.newaxis, :, np.newaxis]  # spherical
+
+
+def gmm_log_density_gradient(mixture: GaussianMixture, X: Any) -> np.ndarray:
+    """Input gradient of a Gaussian mixture's log-density, in closed form.
+
+    ``grad log p(x) = -sum_k r_k(x) Sigma_k^-1 (x - mu_k)``, where ``r_k(x)`` is the
+    responsibility of component ``k`` (``mixture.predict_proba``).
+
+    Parameters
+    ----------
+    mixture : GaussianMixture
+        Fitted, any ``covariance_type``.
+    X : array-like of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+    """
+    if not isinstance(mixture, GaussianMixture):
+        raise TypeError(
+            f"mixture must be a fitted sklearn.mixture.GaussianMixture; got "
+            f"{type(mixture).__name__}."
+        )
+    check_fitted(mixture, "mixture")
+    X = check_features(X, n_features=mixture.means_.shape[1])
+    diff = X[:, np.newaxis, :] - mixture.means_[np.newaxis]
+    responsibilities = mixture.predict_proba(X)
+    return -np.einsum("nk,nkd->nd", responsibilities, _precision_times(mixture, diff))
+
+
+def class_log_density_gradient(model: ClassConditionalDensity, X: Any) -> np.ndarray:
+    """Input gradient of ``log p(x | y)`` of a :class:`ClassConditionalDensity`, every class.
+
+    With ``z = W (x - m)`` (the principal coordinates, ``W`` the components) and the residual
+    ``r = (x - m) - W' z``, ``log p(x | y) = log p(z | y) + log N(r; 0, s I)``, so
+    ``grad = W' grad_z log p(z | y) - r / s`` (the residual's projector is symmetric and
+    idempotent).
+
+    Parameters
+    ----------
+    model : ClassConditionalDensity
+        Fitted.
+    X : array-like of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes, n_features)
+    """
+    check_fitted(model)
+    X = check_features(X, n_features=model.n_features_in_)
+    components = model.pca_.components_
+    Z = model.pca_.transform(X)
+    residual = (X - model.pca_.mean_) - Z @ components
+    per_class = [gmm_log_density_gradient(mixture, Z) @ components for mixture in model.mixtures_]
+    return np.stack(per_class, axis=1) - (residual / model.noise_variance_)[:, np.newaxis, :]
+
+
+def _joint_log_density_and_gradient(
+    model: ClassConditionalDensity, X: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``log p(x | y) + log p(y)`` (n, K) and the class gradients (n, K, d)."""
+    joint = model.class_log_density(X) + np.log(model.class_prior_)
+    return joint, class_log_density_gradient(model, X)
+
+
+def log_density_and_gradient(
+    model: ClassConditionalDensity, X: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """``log p(x)`` of a :class:`ClassConditionalDensity` and its input gradient.
+
+    Returns
+    -------
+    log_density : ndarray of shape (n_samples,)
+    gradient : ndarray of shape (n_samples, n_features)
+    """
+    check_fitted(model)
+    X = check_features(X, n_features=model.n_features_in_)
+    joint, class_gradient = _joint_log_density_and_gradient(model, X)
+    log_density = logsumexp(joint, axis=1)
+    posterior = np.exp(joint - log_density[:, np.newaxis])
+    return log_density, np.einsum("nk,nkd->nd", posterior, class_gradient)

@@ -1,4 +1,6 @@
-"""The seed-dependent statements of notebooks 01-04, over five seeds each.
+"""The seed-dependent statements of notebooks 01-05, over five seeds each.
+
+(Notebooks 04, kernels, and 05, generative models, were one notebook 04 when this file was named.)
 
 The notebooks' stored outputs come from one draw (the networks' ``random_state=21``); their text
 states which conclusions hold over other seeds, from the table ``benchmarks/seeds.py``
@@ -10,7 +12,7 @@ come from the committed table, and :func:`test_the_results_table_matches_a_fresh
 networks of one seed and checks its row: a change to the models or helpers that moves the numbers
 fails there until the table is regenerated, and then the direction tests judge the new numbers.
 ``PITY_SEED_TESTS=recompute`` retrains all five seeds instead of reading the table.
-Notebook 05's statements are tested elsewhere.
+Notebook 06's statements (attacks) are tested elsewhere.
 """
 
 import os
@@ -95,7 +97,7 @@ def test_the_identity_fools_are_sure_and_survive_clipping_on_every_seed(rows):
     assert (rows["clipped identity fools, lowest own P"] > 0.95).all()
 
 
-# Notebook 04 -------------------------------------------------------------------------------------
+# Notebooks 04 (hidden RBF SVM, post-way far field) and 05 (density tests) ----------------------
 
 def test_the_hidden_rbf_svm_sends_all_fools_to_one_digit_less_surely(rows):
     assert (rows["hidden RBF: digits the fools are sent to"] == 1).all()

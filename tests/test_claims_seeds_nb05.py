@@ -1,4 +1,4 @@
-"""Notebook 05's seed-dependent statements, over five seeds each, in the direction its text states.
+"""Notebook 06's (attacks, numbered 05 when this file was named) seed-dependent statements, over five seeds each, in the direction its text states.
 
 The notebook's stored outputs come from one draw (the networks' ``random_state=21``); its text
 states which conclusions hold over other seeds, from the table ``benchmarks/seeds.py`` writes

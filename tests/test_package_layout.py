@@ -9,7 +9,8 @@ import helpers
 
 PACKAGE = Path(helpers.__file__).parent
 MAX_LINES = 500
-COMPUTATION = ("data", "models", "linear", "grids", "network", "gradients", "attacks", "density")
+COMPUTATION = ("data", "models", "linear", "grids", "network", "gradients", "attacks", "density",
+               "remedies", "ood", "adaptive", "scorecard")
 BENCHMARK_ONLY = ("art",)  # the Adversarial Robustness Toolbox, benchmarks/requirements.txt
 
 

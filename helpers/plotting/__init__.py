@@ -26,6 +26,7 @@ from helpers.plotting.digits import (
     plot_loss_curves,
 )
 from helpers.plotting.images import plot_perturbed_digit
+from helpers.plotting.remedies import plot_confidence_along_rays, plot_evaluation_table
 from helpers.plotting.regions import (
     plot_decision_regions,
     plot_doubt_along_rays,
@@ -65,4 +66,6 @@ __all__ = [
     "plot_probability_contours",
     "plot_probability_map",
     "plot_uncertainty_region",
+    "plot_confidence_along_rays",
+    "plot_evaluation_table",
 ]

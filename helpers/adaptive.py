@@ -1,0 +1,377 @@
+"""Fools made *for* a remedy: input gradients through densities, and searches that use them.
+
+A remedy that contains a density (a Gaussian mixture, the class-conditional density of notebook
+04) is only tested when the attack's gradient goes through that density too. This module builds on the closed-form
+log-density gradients of :mod:`helpers.gradients` (``gmm_log_density_gradient``,
+``class_log_density_gradient``, ``log_density_and_gradient``):
+
+- :func:`log_probability_and_gradient`: ``log p(c | x)`` and its input gradient for the series'
+  differentiable classifiers and for the remedies of :mod:`helpers.remedies`;
+- :func:`adaptive_fool_image`: a box-constrained search for an image the remedy gives to one class
+  with high confidence, through its density;
+- :func:`adaptive_pgd`: a targeted L-infinity PGD on ``log p(c | x) + lambda log p(x)``, which
+  passes a classifier and a density detector together (Carlini and Wagner, 2017).
+
+Nothing here draws.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import logsumexp
+
+from helpers import gradients
+from helpers.gradients import (
+    class_log_density_gradient,
+    gmm_log_density_gradient,
+    log_density_and_gradient,
+)
+from helpers._validation import check_features, check_fitted, check_range
+from helpers.attacks import FoolImage
+from helpers.density import ClassConditionalDensity
+from helpers.remedies import DensityGatedClassifier, MeinkeHeinClassifier, unfrozen
+
+
+def _target_index(model: Any, target_class: Any) -> int:
+    classes = list(np.asarray(model.classes_))
+    if target_class not in classes:
+        raise ValueError(f"unknown class {target_class!r}; use one of model.classes_: {classes}.")
+    return classes.index(target_class)
+
+
+def log_probability_and_gradient(
+    model: Any, X: Any, target_class: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """``log p(target_class | x)`` and its input gradient, through the model's density if any.
+
+    Parameters
+    ----------
+    model : fitted model
+        A classifier :mod:`helpers.gradients` differentiates (``LogisticRegression``,
+        ``MLPClassifier``), a :class:`ClassConditionalDensity` (its posterior), a
+        :class:`DensityGatedClassifier` (its posterior; the gate is a step, see
+        :func:`adaptive_fool_image`), or a :class:`MeinkeHeinClassifier` around a differentiable
+        classifier.
+    X : array-like of shape (n_samples, n_features)
+    target_class : label
+        One of ``model.classes_``.
+
+    Returns
+    -------
+    log_probability : ndarray of shape (n_samples,)
+    gradient : ndarray of shape (n_samples, n_features)
+
+    Raises
+    ------
+    TypeError
+        If the model (or the classifier inside a Meinke-Hein model) has no gradient here.
+    ValueError
+        If ``target_class`` is unknown or ``X`` has the wrong shape.
+    """
+    check_fitted(model)
+    target = _target_index(model, target_class)
+    if isinstance(model, DensityGatedClassifier):
+        return log_probability_and_gradient(model.density_, X, target_class)
+    if isinstance(model, ClassConditionalDensity):
+        X = check_features(X, n_features=model.n_features_in_)
+        joint = model.class_log_density(X) + np.log(model.class_prior_)
+        class_gradient = class_log_density_gradient(model, X)
+        log_density = logsumexp(joint, axis=1)
+        posterior = np.exp(joint - log_density[:, np.newaxis])
+        mean_gradient = np.einsum("nk,nkd->nd", posterior, class_gradient)
+        return joint[:, target] - log_density, class_gradient[:, target] - mean_gradient
+    if isinstance(model, MeinkeHeinClassifier):
+        return _meinke_hein_log_probability(model, X, target_class)
+    inner = unfrozen(model)
+    try:
+        gradients.check_differentiable(inner)
+    except TypeError:
+        raise TypeError(
+            f"no input gradient for {type(inner).__name__}; use a gradient-free search "
+            "(helpers.attacks.evolve_fool_image)."
+        ) from None
+    labels = np.full(len(check_features(X)), target_class, dtype=np.asarray(inner.classes_).dtype)
+    loss, gradient = gradients.loss_and_input_gradient(inner, X, labels)
+    return -loss, -gradient
+
+
+def _meinke_hein_log_probability(
+    model: MeinkeHeinClassifier, X: Any, target_class: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """``p = w q + (1 - w) / K``: ``grad p = w grad q + (q - 1/K) grad w``, divided by ``p``."""
+    X = check_features(X, n_features=model.n_features_in_)
+    n_classes = len(model.classes_)
+    weight = model.in_probability(X)
+    log_q, grad_log_q = log_probability_and_gradient(model.classifier_, X, target_class)
+    q = np.exp(log_q)
+    grad_log_ratio = gmm_log_density_gradient(model.in_density_, X) - gmm_log_density_gradient(
+        model.out_density_, X
+    )
+    grad_weight = (weight * (1.0 - weight))[:, np.newaxis] * grad_log_ratio
+    p = weight * q + (1.0 - weight) / n_classes
+    grad_p = (weight * q)[:, np.newaxis] * grad_log_q + (q - 1.0 / n_classes)[:, np.newaxis] * grad_weight
+    return np.log(p), grad_p / p[:, np.newaxis]
+
+
+def _gate_penalty(
+    model: DensityGatedClassifier, x: np.ndarray, margin: float
+) -> tuple[float, np.ndarray]:
+    """Squared distance of ``log p(x)`` outside the typical range (shrunk by ``margin``)."""
+    log_density, gradient = log_density_and_gradient(model.density_, x[np.newaxis])
+    low, high = model.typical_range_
+    inside_low, inside_high = low + margin * (high - low), high - margin * (high - low)
+    excess = max(inside_low - log_density[0], 0.0) - max(log_density[0] - inside_high, 0.0)
+    scale = high - low
+    return (excess / scale) ** 2, -2.0 * excess / scale**2 * gradient[0]
+
+
+def adaptive_fool_image(
+    model: Any,
+    target_class: Any,
+    start: Any = "blank",
+    confidence: float = 0.99,
+    clip: tuple[float, float] = (0.0, 1.0),
+    gate_weight: float = 100.0,
+    max_iter: int = 200,
+    random_state: int = 0,
+) -> FoolImage:
+    """Search the pixel box for an image ``model`` gives to ``target_class``, through its density.
+
+    Maximises ``log p(target_class | x)`` (:func:`log_probability_and_gradient`) with L-BFGS-B
+    inside ``clip``, stopping once the model's own probability reaches ``confidence``. For a
+    :class:`DensityGatedClassifier` the posterior is maximised minus ``gate_weight`` times the
+    squared (relative) distance of ``log p(x)`` outside the typical range, shrunk by 5 % on each
+    side: a smooth stand-in for the gate, whose step has no gradient.
+
+    Parameters
+    ----------
+    model : fitted model
+        See :func:`log_probability_and_gradient`.
+    target_class : label
+    start : {"blank", "noise"} or array-like of shape (n_features,), default "blank"
+    confidence : float, default 0.99
+    clip : (low, high), default (0, 1)
+    gate_weight : float, default 100
+        Weight of the gate penalty (density-gated models only), >= 0.
+    max_iter : int, default 200
+    random_state : int, default 0
+        Seed of the noise start.
+
+    Returns
+    -------
+    FoolImage
+        ``probability`` is ``model.predict_proba(image)`` for ``target_class``.
+
+    Raises
+    ------
+    ValueError
+        If ``confidence`` is not in (0, 1), ``gate_weight < 0``, ``max_iter < 1``, ``start`` is
+        not valid, or ``target_class`` is unknown.
+    """
+    check_fitted(model)
+    target = _target_index(model, target_class)
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be a probability in (0, 1); got {confidence!r}.")
+    if not (np.isfinite(gate_weight) and gate_weight >= 0):
+        raise ValueError(f"gate_weight must be a finite number >= 0; got {gate_weight!r}.")
+    if isinstance(max_iter, bool) or not (isinstance(max_iter, (int, np.integer)) and max_iter >= 1):
+        raise ValueError(f"max_iter must be a whole number >= 1; got {max_iter!r}.")
+    low, high = check_range(clip, "clip")
+    n_features = int(model.n_features_in_)
+    if isinstance(start, str):
+        if start == "blank":
+            x0 = np.full(n_features, low)
+        elif start == "noise":
+            x0 = np.random.default_rng(random_state).uniform(low, high, size=n_features)
+        else:
+            raise ValueError(f"start must be 'blank', 'noise' or an image; got {start!r}.")
+    else:
+        x0 = check_features(start, n_features=n_features, name="start", allow_1d=True)[0]
+        if x0.min() < low or x0.max() > high:
+            raise ValueError(f"start has pixels outside clip=({low:g}, {high:g}); clip it first.")
+    gated = isinstance(model, DensityGatedClassifier)
+
+    def probability(x: np.ndarray) -> float:
+        return float(model.predict_proba(x[np.newaxis])[0, target])
+
+    def loss_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
+        log_p, gradient = log_probability_and_gradient(model, x[np.newaxis], target_class)
+        loss, grad = -float(log_p[0]), -gradient[0]
+        if gated and gate_weight > 0:
+            penalty, penalty_gradient = _gate_penalty(model, x, margin=0.05)
+            loss, grad = loss + gate_weight * penalty, grad + gate_weight * penalty_gradient
+        return loss, grad
+
+    def stop_when_confident(intermediate_result: Any) -> None:
+        if probability(intermediate_result.x) >= confidence:
+            raise StopIteration
+
+    if probability(x0) >= confidence:
+        image, n_iter = x0.copy(), 0
+    else:
+        search = minimize(
+            loss_and_gradient,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(low, high)] * n_features,
+            callback=stop_when_confident,
+            options={"maxiter": max_iter, "gtol": 1e-14},
+        )
+        image, n_iter = np.clip(search.x, low, high), int(search.nit)
+    reached = probability(image)
+    return FoolImage(
+        image=image,
+        start=x0,
+        target=target_class,
+        probability=reached,
+        reached=reached >= confidence,
+        n_iter=n_iter,
+    )
+
+
+def _check_targets(classifier: Any, targets: Any, n_samples: int) -> np.ndarray:
+    targets = np.asarray(targets)
+    if targets.shape != (n_samples,):
+        raise ValueError(f"targets must have shape ({n_samples},), one class per row; got {targets.shape}.")
+    for label in np.unique(targets):
+        _target_index(classifier, label)
+    return targets
+
+
+def _gate_gradient(detector: DensityGatedClassifier, X: np.ndarray) -> np.ndarray:
+    """Gradient of ``min(0, log p(x) - low) + min(0, high - log p(x))``: zero where accepted."""
+    log_density, gradient = log_density_and_gradient(detector.density_, X)
+    low, high = detector.typical_range_
+    direction = (log_density < low).astype(float) - (log_density > high).astype(float)
+    return direction[:, np.newaxis] * gradient
+
+
+def adaptive_pgd(
+    classifier: Any,
+    detector: DensityGatedClassifier | None,
+    X: Any,
+    targets: Any,
+    eps: float,
+    density_weight: float,
+    n_steps: int = 20,
+    step: float | None = None,
+    clip: tuple[float, float] = (0.0, 1.0),
+) -> np.ndarray:
+    """Targeted L-infinity PGD that passes a classifier and a density detector together.
+
+    After Carlini and Wagner (2017, "Adversarial examples are not easily detected"): climb
+    ``log p(c | x) + density_weight * g(x)`` where ``g(x) = min(0, log p(x) - low) +
+    min(0, high - log p(x))`` is 0 inside the detector's typical range ``[low, high]`` and pulls
+    ``log p(x)`` back into it outside (the hinge form of their ``+ lambda log p(x)``: no cost once
+    the detector accepts). Each step moves every pixel by ``step`` in the sign of the gradient,
+    then projects into the ``eps``-ball around ``X`` and into the pixel box; the last iterate is
+    returned. ``density_weight=0`` is plain targeted PGD.
+
+    Parameters
+    ----------
+    classifier : fitted model
+        See :func:`log_probability_and_gradient`.
+    detector : DensityGatedClassifier or None
+        Fitted; its ``accepts`` is the detector. None: plain PGD (``density_weight`` must be 0).
+    X : array-like of shape (n_samples, n_features)
+        Inside ``clip``.
+    targets : array-like of shape (n_samples,)
+        The class to reach for every row, among ``classifier.classes_``.
+    eps : float
+        Radius of the L-infinity ball, >= 0.
+    density_weight : float
+        ``lambda`` >= 0.
+    n_steps : int, default 20
+    step : float, optional
+        Default ``2.5 * eps / n_steps``.
+    clip : (low, high), default (0, 1)
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+
+    Raises
+    ------
+    ValueError
+        If ``eps``, ``step`` or ``density_weight`` is negative, ``n_steps < 1``, a target is
+        unknown, or ``X`` lies outside ``clip``.
+    """
+    for value, name in [(eps, "eps"), (density_weight, "density_weight")]:
+        if not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
+    if isinstance(n_steps, bool) or not (isinstance(n_steps, (int, np.integer)) and n_steps >= 1):
+        raise ValueError(f"n_steps must be a whole number >= 1; got {n_steps!r}.")
+    step = 2.5 * eps / n_steps if step is None else step
+    if not (np.isfinite(step) and step >= 0):
+        raise ValueError(f"step must be a finite number >= 0; got {step!r}.")
+    low, high = check_range(clip, "clip")
+    check_fitted(classifier, "classifier")
+    if detector is None and density_weight > 0:
+        raise ValueError("density_weight > 0 needs a detector; pass one or set density_weight=0.")
+    if detector is not None:
+        check_fitted(detector, "detector")
+    X = check_features(X, n_features=int(classifier.n_features_in_))
+    if X.min() < low or X.max() > high:
+        raise ValueError(f"X has values outside clip=({low:g}, {high:g}); rescale it first.")
+    targets = _check_targets(classifier, targets, len(X))
+    X_adv = X.copy()
+    for _ in range(n_steps):
+        gradient = np.empty_like(X_adv)
+        for label in np.unique(targets):
+            rows = targets == label
+            gradient[rows] = log_probability_and_gradient(classifier, X_adv[rows], label)[1]
+        if detector is not None and density_weight > 0:
+            gradient += density_weight * _gate_gradient(detector, X_adv)
+        X_adv = np.clip(X + np.clip(X_adv + step * np.sign(gradient) - X, -eps, eps), low, high)
+    return X_adv
+
+
+def smallest_passing_eps(
+    classifier: Any,
+    detector: DensityGatedClassifier | None,
+    X: Any,
+    targets: Any,
+    eps_grid: Any,
+    density_weight: float = 0.0,
+    n_steps: int = 20,
+) -> np.ndarray:
+    """For every row, the smallest ``eps`` of a grid at which :func:`adaptive_pgd` succeeds.
+
+    Success: ``classifier`` predicts the row's target and, unless ``detector`` is None, the
+    detector accepts the image.
+
+    Parameters
+    ----------
+    classifier, X, targets, density_weight, n_steps
+        See :func:`adaptive_pgd`.
+    detector : DensityGatedClassifier or None
+        None: success is fooling the classifier alone (and the attack is plain PGD).
+    eps_grid : array-like of shape (n_eps,)
+        Increasing radii > 0.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        ``np.inf`` where no radius of the grid succeeds.
+    """
+    eps_grid = np.asarray(eps_grid, dtype=float)
+    if eps_grid.ndim != 1 or eps_grid.size == 0 or np.any(eps_grid <= 0) or np.any(np.diff(eps_grid) <= 0):
+        raise ValueError(f"eps_grid must be a non-empty increasing 1-D array of radii > 0; got {eps_grid!r}.")
+    X = check_features(X)
+    targets = _check_targets(classifier, targets, len(X))
+    smallest = np.full(len(X), np.inf)
+    for eps in eps_grid:
+        todo = np.isinf(smallest)
+        if not todo.any():
+            break
+        X_adv = adaptive_pgd(classifier, detector, X[todo], targets[todo], eps, density_weight,
+                             n_steps)
+        success = classifier.predict(X_adv) == targets[todo]
+        if detector is not None:
+            success &= detector.accepts(X_adv)
+        smallest[np.flatnonzero(todo)[success]] = eps
+    return smallest

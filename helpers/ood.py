@@ -1,0 +1,209 @@
+"""How sure a model is about inputs unlike its training data: measurements and test images.
+
+- Far away (Hein, Andriushchenko and Bitterwolf, CVPR 2019): the highest class probability on
+  ``alpha * x`` as the scale ``alpha`` grows (:func:`confidence_along_rays`), the smallest
+  ``alpha`` at which it reaches a level (:func:`smallest_alpha_reaching`), and the share of scaled
+  images clipped back into the pixel box that are classified with high confidence
+  (:func:`confident_share_clipped`).
+- Real images from elsewhere (e.g. :func:`helpers.data.photo_patches`), scored by the mean maximum confidence and by the ROC AUC of
+  the maximum confidence between real test inputs and those (:func:`max_confidence_auc`).
+
+Nothing here draws.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from helpers._validation import check_features, check_range
+from helpers.density import outlier_auc
+
+#: Scales of Hein et al.'s far-away test: 1 to 10,000, 41 values evenly spaced in log scale.
+HEIN_ALPHAS: np.ndarray = np.geomspace(1.0, 1e4, 41)
+
+def _check_alphas(alphas: Any) -> np.ndarray:
+    arr = np.asarray(alphas, dtype=float)
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"alphas must be a non-empty 1-D array of finite scales > 0; got {alphas!r}.")
+    if np.any(np.diff(arr) <= 0):
+        raise ValueError("alphas must be increasing; sort them first (e.g. np.sort(alphas)).")
+    return arr
+
+
+def _check_level(level: Any, name: str) -> float:
+    if not (isinstance(level, (int, float, np.floating)) and 0.0 < float(level) < 1.0):
+        raise ValueError(f"{name} must be a probability strictly between 0 and 1; got {level!r}.")
+    return float(level)
+
+
+def max_confidence(model: Any, X: Any) -> np.ndarray:
+    """The highest class probability of every row, shape (n_samples,)."""
+    return np.max(model.predict_proba(check_features(X)), axis=1)
+
+
+def confidence_along_rays(model: Any, X: Any, alphas: Any = HEIN_ALPHAS) -> np.ndarray:
+    """Highest class probability of ``alpha * x`` for every scale and row.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+    X : array-like of shape (n_samples, n_features)
+        The directions (e.g. uniform noise images).
+    alphas : array-like of shape (n_alphas,), default :data:`HEIN_ALPHAS`
+        Increasing scales > 0.
+
+    Returns
+    -------
+    ndarray of shape (n_alphas, n_samples)
+    """
+    X = check_features(X)
+    alphas = _check_alphas(alphas)
+    scaled = (alphas[:, np.newaxis, np.newaxis] * X[np.newaxis]).reshape(-1, X.shape[1])
+    return max_confidence(model, scaled).reshape(len(alphas), len(X))
+
+
+def smallest_alpha_reaching(
+    model: Any, X: Any, confidence: float = 0.999, alphas: Any = HEIN_ALPHAS
+) -> np.ndarray:
+    """For every row, the smallest scale ``alpha`` at which ``alpha * x`` reaches ``confidence``.
+
+    Hein et al. (CVPR 2019, Table 2) report the median of this scale over uniform noise images,
+    at 99.9 % confidence. Here the scales are those of a grid, so the answer is the first grid
+    value at or above the true one.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+    X : array-like of shape (n_samples, n_features)
+    confidence : float, default 0.999
+    alphas : array-like of shape (n_alphas,), default :data:`HEIN_ALPHAS`
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        ``np.inf`` where no scale of the grid reaches ``confidence``.
+    """
+    confidence = _check_level(confidence, "confidence")
+    alphas = _check_alphas(alphas)
+    reached = confidence_along_rays(model, X, alphas) >= confidence
+    first = np.argmax(reached, axis=0)
+    return np.where(reached.any(axis=0), alphas[first], np.inf)
+
+
+def confident_share_clipped(
+    model: Any,
+    X: Any,
+    alphas: Any = HEIN_ALPHAS,
+    threshold: float = 0.95,
+    clip: tuple[float, float] = (0.0, 1.0),
+) -> float:
+    """Share of the images ``clip(alpha * x)`` classified with more than ``threshold``.
+
+    The scaled images are clipped back into the pixel box, so they are valid images; Hein et al.
+    (CVPR 2019, Table 2) report this share at 95 %. Every pair of a row and a scale counts once.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+    X : array-like of shape (n_samples, n_features)
+    alphas : array-like of shape (n_alphas,), default :data:`HEIN_ALPHAS`
+    threshold : float, default 0.95
+    clip : (low, high), default (0, 1)
+
+    Returns
+    -------
+    float
+        In [0, 1].
+    """
+    X = check_features(X)
+    alphas = _check_alphas(alphas)
+    threshold = _check_level(threshold, "threshold")
+    low, high = check_range(clip, "clip")
+    scaled = np.clip(alphas[:, np.newaxis, np.newaxis] * X[np.newaxis], low, high)
+    return float(np.mean(max_confidence(model, scaled.reshape(-1, X.shape[1])) > threshold))
+
+
+def mean_max_confidence(model: Any, X: Any) -> float:
+    """Mean over rows of the highest class probability (MMC, Hein et al. 2019)."""
+    return float(np.mean(max_confidence(model, X)))
+
+
+def max_confidence_auc(model: Any, X_in: Any, X_out: Any) -> float:
+    """ROC AUC of the highest class probability at telling ``X_in`` from ``X_out``.
+
+    1 when every row of ``X_out`` gets a lower maximum confidence than every row of ``X_in``,
+    0.5 for no separation (ties count one half), as :func:`helpers.density.outlier_auc`.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+    X_in : array-like of shape (n_in, n_features)
+        Real test inputs of the training classes.
+    X_out : array-like of shape (n_out, n_features)
+        Inputs from elsewhere.
+
+    Returns
+    -------
+    float
+    """
+    return outlier_auc(max_confidence(model, X_in), max_confidence(model, X_out))
+
+
+def far_away_summary(
+    model: Any,
+    noise: Any,
+    alphas: Any = HEIN_ALPHAS,
+    confidence: float = 0.999,
+    threshold: float = 0.95,
+) -> dict[str, float]:
+    """Hein et al.'s two far-away numbers for one model, as a dict.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+    noise : array-like of shape (n_images, n_features)
+        Uniform noise images in the pixel box.
+    alphas, confidence, threshold
+        See :func:`smallest_alpha_reaching` and :func:`confident_share_clipped`.
+
+    Returns
+    -------
+    dict
+        ``"median alpha"`` (``np.inf`` if most rows never reach ``confidence``) and
+        ``"clipped share"``.
+    """
+    return {
+        "median alpha": float(np.median(smallest_alpha_reaching(model, noise, confidence, alphas))),
+        "clipped share": confident_share_clipped(model, noise, alphas, threshold),
+    }
+
+
+def outsider_summary(
+    model: Any, X_in: Any, outsiders: dict[str, Any]
+) -> dict[str, float]:
+    """MMC and max-confidence ROC AUC against ``X_in`` for every group of outside images.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict_proba``
+    X_in : array-like of shape (n_in, n_features)
+    outsiders : dict of str to array-like of shape (n_i, n_features)
+
+    Returns
+    -------
+    dict
+        ``"MMC <name>"`` and ``"AUC <name>"`` for every group, and ``"MMC test digits"``.
+    """
+    summary = {"MMC test digits": mean_max_confidence(model, X_in)}
+    for name, images in outsiders.items():
+        summary[f"MMC {name}"] = mean_max_confidence(model, images)
+        summary[f"AUC {name}"] = max_confidence_auc(model, X_in, images)
+    return summary
+
+
+def spread(values: Sequence[float]) -> str:
+    """``"median [min, max]"`` of several seeds' values, with 3 decimals."""
+    arr = np.asarray(values, dtype=float)
+    return f"{np.median(arr):.3f} [{arr.min():.3f}, {arr.max():.3f}]"

@@ -1,0 +1,359 @@
+"""One evaluation, the same for every model: the remedies notebook's table, for one seed.
+
+:func:`evaluate_models` computes, for every fitted model, the clean accuracy, Hein et al.'s two
+far-away numbers, the mean maximum confidence and the max-confidence ROC AUC on images from
+elsewhere, and the best confidence that fools made *for the model* reach (:func:`best_fools`).
+:func:`near_data_detection` asks whether a density detector sees small adversarial changes of
+real digits. :func:`fit_networks`, :func:`fit_remedies` and :func:`fit_remedy_models` fit the
+models evaluated, for one seed. ``benchmarks/remedies.py`` runs the same functions over seeds. Nothing here draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.frozen import FrozenEstimator
+from sklearn.neural_network import MLPClassifier
+from sklearn.svm import SVC
+
+from helpers import adaptive, attacks, models, ood
+from helpers._validation import check_features
+from helpers.density import outlier_auc, tail_probability
+from helpers.remedies import DensityGatedClassifier, HiddenLayerRBFClassifier, MeinkeHeinClassifier
+
+
+@dataclass(frozen=True)
+class FoolSearch:
+    """The search budget of :func:`best_fools`.
+
+    Attributes
+    ----------
+    gradient_iterations : int
+        L-BFGS-B iterations of :func:`helpers.adaptive.adaptive_fool_image`, from a blank image
+        and from a noise image (models with an input gradient only).
+    population, generations : int
+        Of :func:`helpers.attacks.evolve_fool_image` (every model; only ``predict_proba``).
+    confidence : float
+        Both searches stop once the target class reaches it.
+    """
+
+    gradient_iterations: int = 30
+    population: int = 12
+    generations: int = 30
+    confidence: float = 0.99
+
+
+def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> pd.DataFrame:
+    """For every class, the most confident image the searches find, made for ``model``.
+
+    Gradient search through the model's density where it has one
+    (:func:`helpers.adaptive.adaptive_fool_image`, from blank and from noise), and the
+    evolutionary search (:func:`helpers.attacks.evolve_fool_image`) for every model; the best of
+    them counts.
+
+    Parameters
+    ----------
+    model : fitted classifier on pixels in [0, 1]
+    search : FoolSearch
+    seed : int, default 0
+        Seed of the noise start and of the evolution.
+
+    Returns
+    -------
+    DataFrame
+        One row per class: ``"confidence"`` (the model's probability of that class for the best
+        image), ``"search"`` (which search found it) and ``"image"`` (the image, an array).
+    """
+    rows = []
+    for target in model.classes_:
+        found = []
+        for start in ("blank", "noise"):
+            try:
+                fool = adaptive.adaptive_fool_image(
+                    model, target, start=start, confidence=search.confidence,
+                    max_iter=search.gradient_iterations, random_state=seed,
+                )
+            except TypeError:  # no input gradient: the evolutionary search alone
+                break
+            found.append((fool.probability, f"gradient from {start}", fool.image))
+        fool = attacks.evolve_fool_image(
+            model, target, confidence=search.confidence, population=search.population,
+            generations=search.generations, seed=seed,
+        )
+        found.append((fool.probability, "evolution", fool.image))
+        probability, name, image = max(found, key=lambda item: item[0])
+        rows.append({"class": target, "confidence": probability, "search": name, "image": image})
+    return pd.DataFrame(rows).set_index("class")
+
+
+def evaluate_models(
+    fitted: Mapping[str, Any],
+    X_test: Any,
+    y_test: Any,
+    outsiders: Mapping[str, Any],
+    noise: Any,
+    alphas: Any = ood.HEIN_ALPHAS,
+    search: FoolSearch | None = FoolSearch(),
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The evaluation table: one row per model, every number computed the same way.
+
+    Parameters
+    ----------
+    fitted : mapping of str to fitted classifier
+    X_test, y_test : array-like
+        Real held-out digits of the training classes and their labels.
+    outsiders : mapping of str to array-like of shape (n_i, n_features)
+        Real images from elsewhere (unseen digits, photo patches).
+    noise : array-like of shape (n_noise, n_features)
+        Uniform noise images in the pixel box, the directions of Hein et al.'s test.
+    alphas : array-like, default :data:`helpers.ood.HEIN_ALPHAS`
+    search : FoolSearch or None, default FoolSearch()
+        None: no fool search (the ``"fooled"`` columns are left out).
+    seed : int, default 0
+
+    Returns
+    -------
+    DataFrame
+        Columns ``accuracy``, ``median alpha`` (99.9 %; ``inf`` when never reached),
+        ``clipped share`` (> 95 %), ``MMC test digits``, ``MMC <outsider>``, ``AUC <outsider>``
+        and, with a search, ``fooled: worst class`` and ``fooled: mean`` (the best fool's
+        confidence, lowest over classes and mean).
+    """
+    X_test = check_features(X_test)
+    rows = {}
+    for name, model in fitted.items():
+        row = {"accuracy": float(np.mean(model.predict(X_test) == np.asarray(y_test)))}
+        row.update(ood.far_away_summary(model, noise, alphas))
+        row.update(ood.outsider_summary(model, X_test, dict(outsiders)))
+        if search is not None:
+            confidence = best_fools(model, search, seed)["confidence"]
+            row.update({"fooled: worst class": float(confidence.min()),
+                        "fooled: mean": float(confidence.mean())})
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def near_data_detection(
+    classifier: Any,
+    detector: DensityGatedClassifier,
+    X: Any,
+    y: Any,
+    X_reference: Any,
+    eps: Sequence[float],
+    n_steps: int = 20,
+) -> pd.DataFrame:
+    """Do small adversarial changes of real digits leave the detector's typical range?
+
+    PGD (L-infinity, :func:`helpers.attacks.pgd`) on ``classifier`` at every ``eps``; for the
+    digits it fools, the detector's two-sided typicality score
+    (:func:`helpers.density.tail_probability` of ``log p(x)`` among ``X_reference``) is compared
+    with that of the unchanged digits by the ROC AUC (0.5: the detector does not see them).
+
+    Parameters
+    ----------
+    classifier : fitted LogisticRegression or MLPClassifier
+    detector : DensityGatedClassifier
+        Fitted; its density and typical range are the detector.
+    X, y : array-like
+        Correctly classified real digits and their labels.
+    X_reference : array-like
+        The digits the detector's range was set on (its training digits).
+    eps : sequence of float
+    n_steps : int, default 20
+
+    Returns
+    -------
+    DataFrame
+        Index ``eps``; columns ``fooled`` (share of digits PGD fools), ``detector AUC`` (NaN when
+        none is fooled) and ``accepted`` (share of the fooling images inside the typical range).
+    """
+    X = check_features(X)
+    reference = detector.density_.score_samples(X_reference)
+    clean = tail_probability(detector.density_.score_samples(X), reference)
+    rows = {}
+    for radius in eps:
+        X_adv = attacks.pgd(classifier, X, y, radius, n_steps=n_steps)
+        fooled = classifier.predict(X_adv) != np.asarray(y)
+        row = {"fooled": float(fooled.mean()), "detector AUC": np.nan, "accepted": np.nan}
+        if fooled.any():
+            scores = tail_probability(detector.density_.score_samples(X_adv[fooled]), reference)
+            row["detector AUC"] = outlier_auc(clean, scores)
+            row["accepted"] = float(detector.accepts(X_adv[fooled]).mean())
+        rows[float(radius)] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("eps")
+
+
+def fgsm_mistakes(
+    model: Any, X: Any, y: Any, eps: float, source: Any = None, clip: tuple[float, float] = (0.0, 1.0)
+) -> dict[str, Any]:
+    """FGSM at ``eps``: the error rate and the mean confidence on the mistakes.
+
+    Goodfellow, Shlens and Szegedy (2015) report both for a shallow RBF network (55.4 % error at
+    ``eps = 0.25`` on MNIST, but 1.2 % mean confidence on its mistakes). Each digit moves by
+    ``eps`` on every pixel in the sign of ``-grad log p(y | x)``
+    (:func:`helpers.adaptive.log_probability_and_gradient`) of ``model`` itself, or of
+    ``source`` when given (a transferred attack, for models without an input gradient), then is
+    clipped into the pixel box.
+
+    Parameters
+    ----------
+    model : fitted classifier
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    eps : float
+    source : fitted differentiable model, optional
+        Whose gradient gives the direction; default ``model``.
+    clip : (low, high), default (0, 1)
+
+    Returns
+    -------
+    dict
+        ``"error"`` (share misclassified), ``"confidence on mistakes"`` (mean highest
+        probability of the misclassified ones; NaN without mistakes), ``"rejected"`` (share the
+        model answers "none of these": a :class:`DensityGatedClassifier`'s rejections, which are
+        not counted as mistakes; 0 for other models) and ``"gradient of"`` (``"itself"`` or
+        ``"transferred"``).
+    """
+    X = check_features(X)
+    y = np.asarray(y)
+    attacker = model if source is None else source
+    direction = np.empty_like(X)
+    for label in np.unique(y):
+        rows = y == label
+        direction[rows] = -np.sign(adaptive.log_probability_and_gradient(attacker, X[rows], label)[1])
+    X_adv = np.clip(X + eps * direction, *clip)
+    proba = model.predict_proba(X_adv)
+    accepted = model.accepts(X_adv) if isinstance(model, DensityGatedClassifier) else np.ones(len(X), bool)
+    wrong = accepted & (np.asarray(model.classes_)[proba.argmax(axis=1)] != y)
+    return {
+        "error": float(wrong.mean()),
+        "confidence on mistakes": float(proba[wrong].max(axis=1).mean()) if wrong.any() else np.nan,
+        "rejected": float(1.0 - accepted.mean()),
+        "gradient of": "itself" if source is None else "transferred",
+    }
+
+
+# --- The models evaluated ----------------------------------------------------------------
+
+
+def _mnist_relu_network(random_state: int = models.MNIST_SEED) -> MLPClassifier:
+    """The series' network shape (50, 20, 2) with ReLU activations, Adam, seeded.
+
+    Private stand-in until ``helpers.models.mnist_relu_network`` (the exact-minimum work) lands;
+    the settings follow :func:`helpers.models.mnist_tanh_network`.
+    """
+    return MLPClassifier(
+        hidden_layer_sizes=models.MNIST_HIDDEN_LAYERS,
+        activation="relu",
+        solver="adam",
+        learning_rate_init=3e-3,
+        tol=1e-3,
+        max_iter=500,
+        random_state=random_state,
+    )
+
+
+#: The models :func:`fit_networks` fits, in the order of the evaluation table.
+NETWORK_NAMES: tuple[str, ...] = (
+    "logistic regression", "identity network", "tanh network", "ReLU network"
+)
+
+
+def fit_networks(
+    X: Any,
+    y: Any,
+    random_state: int = models.MNIST_SEED,
+    names: Sequence[str] = NETWORK_NAMES,
+) -> dict[str, Any]:
+    """Fit the series' linear model and its three networks, the networks seeded ``random_state``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    random_state : int, default 21 (the series' seed)
+    names : sequence of str, default :data:`NETWORK_NAMES`
+        Which of them to fit (a notebook can fit them in two cells).
+
+    Returns
+    -------
+    dict of str to fitted estimator
+        Keyed by ``names``, in the order given.
+
+    Raises
+    ------
+    ValueError
+        If a name is not one of :data:`NETWORK_NAMES`.
+    """
+    seed = int(random_state)
+    builders = {
+        "logistic regression": models.mnist_logistic_regression,
+        "identity network": lambda: models.mnist_identity_network().set_params(random_state=seed),
+        "tanh network": lambda: models.mnist_tanh_network().set_params(random_state=seed),
+        "ReLU network": lambda: _mnist_relu_network(seed),
+    }
+    unknown = [name for name in names if name not in builders]
+    if unknown:
+        raise ValueError(f"unknown model name(s) {unknown}; use some of {list(NETWORK_NAMES)}.")
+    return {name: builders[name]().fit(X, y) for name in names}
+
+
+def fit_remedies(
+    X: Any, y: Any, networks: dict[str, Any], random_state: int = models.MNIST_SEED
+) -> dict[str, Any]:
+    """Fit the four remedies the notebook evaluates, on top of :func:`fit_networks`' networks.
+
+    The RBF SVM on pixels uses ``gamma="scale"`` (on 784 pixels ``"auto"`` is a much narrower
+    kernel). The RBF SVM on layer 3 reads the fitted identity network, and the Meinke-Hein
+    classifier wraps the fitted ReLU network (as in their paper); both receive it frozen
+    (``sklearn.frozen.FrozenEstimator``), so it is not fitted again.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    networks : dict
+        From :func:`fit_networks`, fitted on the same ``(X, y)``.
+    random_state : int, default 21
+        Seed of the mixtures and of the Meinke-Hein model's out inputs.
+
+    Returns
+    -------
+    dict of str to fitted estimator
+        "RBF SVM", "RBF SVM on layer 3", "density-gated", "Meinke-Hein (ReLU)".
+    """
+    seed = int(random_state)
+    svm = CalibratedClassifierCV(SVC(kernel="rbf", gamma="scale"), method="sigmoid", cv=5,
+                                 ensemble=False)
+    density = models.mnist_digit_density().set_params(random_state=seed)
+    return {
+        "RBF SVM": svm.fit(X, y),
+        "RBF SVM on layer 3": HiddenLayerRBFClassifier(
+            FrozenEstimator(networks["identity network"])).fit(X, y),
+        "density-gated": DensityGatedClassifier(density).fit(X, y),
+        "Meinke-Hein (ReLU)": MeinkeHeinClassifier(
+            FrozenEstimator(networks["ReLU network"]), random_state=seed).fit(X, y),
+    }
+
+
+def fit_remedy_models(X: Any, y: Any, random_state: int = models.MNIST_SEED) -> dict[str, Any]:
+    """Every model the remedies notebook evaluates: :func:`fit_networks`, then :func:`fit_remedies`.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    random_state : int, default 21 (the series' seed)
+
+    Returns
+    -------
+    dict of str to fitted estimator
+        The eight models, in the order of the evaluation table.
+    """
+    networks = fit_networks(X, y, random_state)
+    return {**networks, **fit_remedies(X, y, networks, random_state)}

@@ -1,0 +1,126 @@
+"""helpers.ood: Hein et al.'s far-away measurements, photo patches, MMC and AUC."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+
+from helpers import data, ood
+
+
+@pytest.fixture(scope="module")
+def digits_like():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 50)
+    centres = rng.uniform(0, 1, size=(3, 10))
+    X = np.clip(centres[y] + rng.normal(scale=0.1, size=(150, 10)), 0, 1)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def relu_net(digits_like):
+    X, y = digits_like
+    return MLPClassifier((16,), activation="relu", max_iter=3000, random_state=0).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def tanh_net(digits_like):
+    X, y = digits_like
+    return MLPClassifier((2,), activation="tanh", max_iter=3000, random_state=0).fit(X, y)
+
+
+def test_relu_network_grows_sure_along_rays(relu_net):
+    noise = np.random.default_rng(1).uniform(0, 1, size=(20, 10))
+    curve = ood.confidence_along_rays(relu_net, noise, alphas=[1, 1e2, 1e4])
+    assert curve.shape == (3, 20)
+    assert np.median(curve[-1]) > 0.999
+    alpha = ood.smallest_alpha_reaching(relu_net, noise, confidence=0.999)
+    assert np.all(np.isfinite(alpha))
+
+
+def test_tanh_network_never_reaches_above_its_ceiling(tanh_net):
+    noise = np.random.default_rng(2).uniform(0, 1, size=(20, 10))
+    ceiling = ood.confidence_along_rays(tanh_net, noise, alphas=[1e6]).max()
+    alpha = ood.smallest_alpha_reaching(tanh_net, noise, confidence=min(0.999, ceiling + 1e-6))
+    assert np.all(np.isinf(alpha))
+
+
+def test_smallest_alpha_is_the_first_grid_value_reaching(relu_net):
+    noise = np.random.default_rng(3).uniform(0, 1, size=(5, 10))
+    alphas = np.geomspace(1, 1e3, 13)
+    curve = ood.confidence_along_rays(relu_net, noise, alphas)
+    found = ood.smallest_alpha_reaching(relu_net, noise, 0.99, alphas)
+    for i, a in enumerate(found):
+        if np.isfinite(a):
+            k = np.flatnonzero(alphas == a)[0]
+            assert curve[k, i] >= 0.99 and np.all(curve[:k, i] < 0.99)
+
+
+def test_confident_share_clipped_counts_clipped_images(relu_net):
+    noise = np.random.default_rng(4).uniform(0, 1, size=(10, 10))
+    alphas = [1.0, 10.0]
+    share = ood.confident_share_clipped(relu_net, noise, alphas, threshold=0.95)
+    clipped = np.clip(np.array(alphas)[:, None, None] * noise[None], 0, 1).reshape(-1, 10)
+    assert share == np.mean(relu_net.predict_proba(clipped).max(axis=1) > 0.95)
+
+
+@pytest.mark.parametrize("alphas", [[], [2.0, 1.0], [0.0, 1.0], [[1.0]]])
+def test_bad_alphas_raise(relu_net, alphas):
+    with pytest.raises(ValueError, match="alphas"):
+        ood.confidence_along_rays(relu_net, np.ones((2, 10)), alphas)
+
+
+@pytest.mark.parametrize("level", [0, 1, 1.5])
+def test_bad_confidence_raises(relu_net, level):
+    with pytest.raises(ValueError, match="confidence"):
+        ood.smallest_alpha_reaching(relu_net, np.ones((2, 10)), confidence=level)
+
+
+def test_bad_threshold_raises(relu_net):
+    with pytest.raises(ValueError, match="threshold"):
+        ood.confident_share_clipped(relu_net, np.ones((2, 10)), threshold=1.0)
+
+
+def test_photo_patches_are_grey_images_in_the_range():
+    patches = data.photo_patches(6, value_range=(0.0, 1.0), random_state=0)
+    assert patches.shape == (6, 784)
+    assert patches.min() >= 0 and patches.max() <= 1
+    assert np.all(patches.std(axis=1) > 0)  # real texture, not a constant
+    np.testing.assert_array_equal(patches, data.photo_patches(6, random_state=0))
+    scaled = data.photo_patches(6, value_range=(-1.0, 1.0), random_state=0)
+    np.testing.assert_allclose(scaled, 2 * patches - 1)
+
+
+def test_photo_patches_reject_a_patch_too_large():
+    with pytest.raises(ValueError, match="does not fit"):
+        data.photo_patches(1, size=28, zoom=30)
+
+
+@pytest.mark.parametrize("n_patches", [0, 2.5, True])
+def test_photo_patches_reject_a_bad_count(n_patches):
+    with pytest.raises(ValueError, match="n_patches"):
+        data.photo_patches(n_patches)
+
+
+def test_photo_patches_reject_a_bad_range():
+    with pytest.raises(ValueError, match="value_range"):
+        data.photo_patches(1, value_range=(1.0, 0.0))
+
+
+def test_mmc_and_auc(digits_like):
+    X, y = digits_like
+    model = LogisticRegression().fit(X, y)
+    assert ood.mean_max_confidence(model, X) == pytest.approx(model.predict_proba(X).max(1).mean())
+    far = X + 5.0
+    # A linear model is surer far away: the AUC of max-confidence falls below 0.5.
+    assert ood.max_confidence_auc(model, X, far) < 0.5
+    assert ood.max_confidence_auc(model, X, X) == pytest.approx(0.5)
+    summary = ood.outsider_summary(model, X, {"far": far})
+    assert set(summary) == {"MMC test digits", "MMC far", "AUC far"}
+
+
+def test_far_away_summary_and_spread(relu_net):
+    noise = np.random.default_rng(5).uniform(0, 1, size=(10, 10))
+    summary = ood.far_away_summary(relu_net, noise)
+    assert summary["median alpha"] >= 1 and 0 <= summary["clipped share"] <= 1
+    assert ood.spread([0.1, 0.3, 0.2]) == "0.200 [0.100, 0.300]"

@@ -3,6 +3,8 @@
 #               every notebook with nbval
 #   make run    set up .venv, execute the whole series in place and render the site
 #   make site   render the site alone from the outputs stored in the notebooks (_build/html)
+#   make test-latest  the whole suite in .venv-latest, the newest releases of every requirement (no
+#               pins): what the next upgrade breaks (benchmarks/results/latest.md; not in CI)
 #   make lab    set up .venv and open the series in JupyterLab (notebook 01), one BLAS thread
 # One BLAS thread: on 2 shared cores, competing OpenBLAS threads made runs 3-6x slower (measured;
 # in JupyterLab 1.7-4.2x per notebook, benchmarks/results/jupyterlab.md). Every target below runs
@@ -11,6 +13,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 PYTHON ?= python3
 VENV   ?= .venv
+LATEST_VENV ?= .venv-latest
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
@@ -20,7 +23,7 @@ NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.c
 # exercises); delete once those are merged.
 PENDING_TESTS := --ignore=tests/test_notebook_structure.py --ignore=tests/test_classroom_structure.py
 
-.PHONY: venv test unit nbval run notebooks site lab benchmark benchmark-lab clean
+.PHONY: venv test unit nbval test-latest run notebooks site lab benchmark benchmark-lab clean
 
 venv: $(STAMP)
 
@@ -42,6 +45,16 @@ unit: $(STAMP)
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS)
+
+## The newest releases, no pins (a fresh venv each time): benchmarks/results/latest.md.
+test-latest:
+	rm -rf $(LATEST_VENV)
+	$(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	sed -e 's/[=<>~!].*//' -e '/^#/d' -e '/^$$/d' requirements.txt > $(LATEST_VENV)/unpinned.txt
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade -r $(LATEST_VENV)/unpinned.txt
+	$(LATEST_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	$(LATEST_VENV)/bin/python benchmarks/latest.py $(PENDING_TESTS)
 
 ## The README's main-job command: execute the whole series (outputs stored in the notebooks),
 ## then render the site from those outputs and print where to open it.
@@ -72,4 +85,4 @@ benchmark-lab: $(STAMP)
 	$(BIN)/python benchmarks/jupyterlab.py
 
 clean:
-	rm -rf $(VENV) _build site/notebooks benchmarks/screenshots
+	rm -rf $(VENV) $(LATEST_VENV) _build site/notebooks benchmarks/screenshots

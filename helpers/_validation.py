@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
@@ -57,7 +59,7 @@ def check_features(
     ValueError
         If ``X`` is not 2-D, has the wrong number of columns, is empty, or holds NaN or inf.
     """
-    arr = np.asarray(X, dtype=float)
+    arr = check_numeric(X, name)
     if allow_1d and arr.ndim == 1:
         arr = arr[np.newaxis, :]
     if arr.ndim != 2:
@@ -101,3 +103,185 @@ def check_range(bounds: Any, name: str) -> tuple[float, float]:
             f"{name} must satisfy low < high; got {bounds!r}. Swap the two values."
         )
     return low, high
+
+
+def check_numeric(values: Any, name: str) -> np.ndarray:
+    """``np.asarray(values, dtype=float)``, with a message naming the argument when it fails."""
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must hold numbers only; converting it to floats failed ({exc}). Encode "
+            "text columns as numbers, or select the numeric columns the model was fitted on."
+        ) from None
+
+
+def check_labels(model: Any, y: Any, n_samples: int, name: str = "y") -> np.ndarray:
+    """Return ``y`` as a 1-D array of ``n_samples`` labels of ``model.classes_``.
+
+    A column of shape ``(n_samples, 1)`` is accepted (as scikit-learn does) and flattened.
+
+    Parameters
+    ----------
+    model : fitted classifier
+    y : array-like of shape (n_samples,) or (n_samples, 1)
+    n_samples : int
+        The number of rows of the ``X`` that goes with ``y``.
+    name : str
+        How the argument is called in the caller's signature, used in messages.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+
+    Raises
+    ------
+    ValueError
+        A wrong number of labels, labels the model does not know (integer codes given to a
+        model with string labels said so), or a 2-D ``y`` of more than one column.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.shape != (n_samples,):
+        raise ValueError(
+            f"{name} must have shape ({n_samples},), one label per row of X; got shape {y.shape}."
+        )
+    classes = np.asarray(model.classes_)
+    known = ", ".join(repr(c) for c in classes.tolist())
+    codes = y.dtype.kind in "iub" and classes.dtype.kind in "OUS"
+    if codes:
+        raise ValueError(
+            f"{name} holds integer codes but the model's classes are labels ({known}); pass the "
+            f"labels themselves, e.g. model.classes_[{name}] if the codes are positions in "
+            "model.classes_."
+        )
+    unknown = ~np.isin(y, classes)
+    if np.any(unknown):
+        raise ValueError(
+            f"{name} holds label(s) {sorted(set(y[unknown].tolist()), key=str)} that the model "
+            f"does not know; use labels among model.classes_: {known}."
+        )
+    return y
+
+
+def check_class(model: Any, label: Any, name: str = "target_class") -> int:
+    """Position of one class label in ``model.classes_``; a ValueError naming ``name`` if unknown."""
+    classes = np.asarray(model.classes_).tolist()
+    if label not in classes:
+        known = ", ".join(repr(c) for c in classes)
+        raise ValueError(f"{name}={label!r} is not one of the model's classes; use one of {known}.")
+    return classes.index(label)
+
+
+def check_model_mapping(models: Any, name: str = "models") -> dict[str, Any]:
+    """Return ``models`` as a dict of name to fitted model, refusing a single model or an empty dict."""
+    if not isinstance(models, Mapping):
+        hint = (
+            f"; for one model pass {{'{type(models).__name__}': model}}"
+            if hasattr(models, "fit") else ""
+        )
+        raise TypeError(
+            f"{name} must be a dict mapping a name to a fitted model; got "
+            f"{type(models).__name__}{hint}."
+        )
+    if not models:
+        raise ValueError(f"{name} is empty; pass at least one model, e.g. {{'name': model}}.")
+    for label, model in models.items():
+        check_fitted(model, f"{name}[{label!r}]")
+    return dict(models)
+
+
+def check_grid(values: Any, name: str, minimum: float = 0.0) -> np.ndarray:
+    """Return a non-empty 1-D grid of finite numbers >= ``minimum`` as floats (e.g. eps values)."""
+    grid = check_numeric(values, name)
+    if grid.ndim != 1 or grid.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty 1-D sequence of numbers, e.g. np.linspace(0, 0.3, 31); "
+            f"got {values!r}."
+        )
+    if not np.all(np.isfinite(grid)) or np.any(grid < minimum):
+        raise ValueError(f"{name} must hold finite numbers >= {minimum:g}; got {values!r}.")
+    return grid
+
+
+def check_probabilities(P: Any, n_rows: int, name: str = "the model's output") -> np.ndarray:
+    """Return ``P`` as an ``(n_rows, n_classes)`` array of probabilities whose rows sum to 1.
+
+    Catches a scoring function passed where probabilities are expected: ``decision_function``
+    (any real number) and ``predict`` (labels) are refused, not drawn as probabilities.
+    """
+    fix = (
+        "pass the model itself or its predict_proba (class probabilities), not "
+        "decision_function or predict"
+    )
+    try:
+        P = np.asarray(P, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} is not numeric (labels?); {fix}.") from None
+    if P.ndim != 2 or P.shape[0] != n_rows:
+        raise ValueError(
+            f"{name} must have shape ({n_rows}, n_classes), one row of class probabilities per "
+            f"point; got shape {P.shape}; {fix}."
+        )
+    if not np.all(np.isfinite(P)) or P.min() < 0 or P.max() > 1:
+        raise ValueError(f"{name} holds values outside [0, 1], so not probabilities; {fix}.")
+    if not np.allclose(P.sum(axis=1), 1.0, atol=1e-6):
+        raise ValueError(f"{name} has rows that do not sum to 1, so not probabilities; {fix}.")
+    return P
+
+
+def check_table(table: Any, columns: tuple[str, ...], name: str, producer: str) -> pd.DataFrame:
+    """Refuse anything but a DataFrame with ``columns`` (the result of ``producer``)."""
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(
+            f"{name} must be the DataFrame returned by {producer}; got {type(table).__name__}."
+        )
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"{name} lacks the column(s) {missing}; pass the DataFrame returned by {producer}."
+        )
+    if table.empty:
+        raise ValueError(f"{name} is empty; nothing to draw.")
+    return table
+
+
+def check_pixels(
+    images: Any, value_range: tuple[float, float] | None = (0.0, 1.0), name: str = "image"
+) -> np.ndarray:
+    """Return images as floats, refusing NaN and, with ``value_range``, values outside it.
+
+    Drawing 0-255 pixels on a [0, 1] scale gives a white square; a NaN pixel is drawn as
+    nothing. Both are refused with the fix.
+    """
+    pixels = check_numeric(images, name)
+    if pixels.size == 0:
+        raise ValueError(f"{name} is empty; pass at least one image.")
+    if not np.all(np.isfinite(pixels)):
+        raise ValueError(
+            f"{name} has {int(np.sum(~np.isfinite(pixels)))} NaN or infinite pixel(s); pass "
+            "finite images."
+        )
+    if value_range is not None:
+        low, high = check_range(value_range, "value_range")
+        if pixels.min() < low or pixels.max() > high:
+            hint = " (0-255 pixels? divide by 255)" if pixels.max() > 1.5 and high <= 1 else ""
+            raise ValueError(
+                f"{name} has pixels in [{pixels.min():.3g}, {pixels.max():.3g}], outside the "
+                f"range drawn, [{low:g}, {high:g}]{hint}; rescale the images or pass the range "
+                "they use."
+            )
+    return pixels
+
+
+def model_input(model: Any, X: np.ndarray) -> Any:
+    """``X`` as the model expects it: a DataFrame with its column names if it was fitted on one.
+
+    A model fitted on a DataFrame warns "X does not have valid feature names" for every array it
+    is given; the helpers work on arrays, so they hand it its own column names back.
+    """
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None and not isinstance(X, pd.DataFrame) and np.ndim(X) == 2:
+        return pd.DataFrame(X, columns=names)
+    return X

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import http.client
 import importlib.util
 import os
+import secrets
 import tempfile
+import time
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Sequence
@@ -106,7 +110,9 @@ def load_mnist_digits(
         ``"openml"`` uses full MNIST (70,000 digits) from OpenML, downloaded once and cached as
         ``mnist_784.npz`` in ``cache_dir``.
     cache_dir : str or Path, optional
-        Folder of the full-MNIST cache; the repository's ``data/`` folder by default.
+        Folder of the full-MNIST cache (``~`` is expanded); the repository's ``data/`` folder by
+        default. A folder that cannot be written to still returns the downloaded digits, with a
+        warning that they were not cached.
 
     Returns
     -------
@@ -118,15 +124,19 @@ def load_mnist_digits(
     Raises
     ------
     ValueError
-        Unknown digits, an empty selection or an unknown source; a corrupt cache file.
+        Unknown digits, an empty selection or an unknown source; a corrupt cache file; a download
+        of the wrong shape.
+    PermissionError
+        A cache file that exists but cannot be read by this user.
     ConnectionError
-        ``source="openml"`` with no cache and no network.
+        ``source="openml"`` with no cache and no network, or a download cut short or damaged.
     """
     selected = _check_digits(digits)
     if source == "bundled":
         X, y = _bundled_mnist()
     elif source == "openml":
-        X, y = _cached_openml_mnist(Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR)
+        folder = Path(cache_dir).expanduser() if cache_dir is not None else DEFAULT_CACHE_DIR
+        X, y = _cached_openml_mnist(folder)
     else:
         raise ValueError(
             f"Unknown MNIST source {source!r}; use one of {MNIST_SOURCES} "
@@ -158,10 +168,14 @@ def split_digits(
 
 
 def _check_digits(digits: Sequence[int]) -> list[int]:
-    try:
-        selected = sorted({int(d) for d in digits})
-    except (TypeError, ValueError):
-        raise ValueError(f"digits must be a sequence of integers 0-9; got {digits!r}.") from None
+    """Return the chosen digits sorted, refusing strings, non-integers and digits outside 0-9."""
+    message = f"digits must be a sequence of integers 0-9, e.g. digits=(0, 1, 2, 3); got {digits!r}."
+    if isinstance(digits, (str, bytes)) or np.ndim(digits) != 1:
+        raise ValueError(message)
+    values = list(digits)
+    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in values):
+        raise ValueError(message)
+    selected = sorted({int(d) for d in values})
     if not selected:
         raise ValueError("digits is empty: choose at least one digit, e.g. digits=(0, 1, 2, 3).")
     unknown = [d for d in selected if not 0 <= d <= 9]
@@ -201,14 +215,8 @@ def _checksum(X: np.ndarray, y: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read and verify a cache file; never return data that fails the checks."""
-    fix = f"Delete {path} and load again with an internet connection, or use source='bundled'."
-    try:
-        with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as stored:
-            X, y, checksum = stored["X"], stored["y"], str(stored["sha256"])
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"The MNIST cache {path} is corrupt or truncated ({exc}). {fix}") from None
+def _check_mnist_arrays(X: np.ndarray, y: np.ndarray, origin: str, fix: str) -> None:
+    """Refuse arrays that are not MNIST-shaped uint8 images and labels 0-9 (from a cache or a download)."""
     if (
         X.ndim != 2
         or X.shape[1] != MNIST_SIDE**2
@@ -218,18 +226,56 @@ def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray]:
         or (y.size and y.max() > 9)
     ):
         raise ValueError(
-            f"The MNIST cache {path} holds arrays of the wrong shape or type "
-            f"(X {X.shape} {X.dtype}, y {y.shape} {y.dtype}). {fix}"
+            f"{origin} holds arrays of the wrong shape or type "
+            f"(X {X.shape} {X.dtype}, y {y.shape} {y.dtype}; expected X (n, {MNIST_SIDE**2}) uint8 "
+            f"and y (n,) uint8 digits 0-9). {fix}"
         )
+
+
+def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read and verify a cache file; never return data that fails the checks."""
+    fix = f"Delete {path} and load again with an internet connection, or use source='bundled'."
+    try:
+        with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as stored:
+            X, y, checksum = stored["X"], stored["y"], str(stored["sha256"])
+    except PermissionError as exc:
+        raise PermissionError(
+            f"The MNIST cache {path} exists but this user may not read it ({exc.strerror}). "
+            f"Ask its owner to make it readable (chmod a+r {path}), or pass a cache_dir of your own."
+        ) from None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"The MNIST cache {path} is corrupt or truncated ({exc}). {fix}") from None
+    _check_mnist_arrays(X, y, f"The MNIST cache {path}", fix)
     if _checksum(X, y) != checksum:
         raise ValueError(f"The MNIST cache {path} fails its checksum. {fix}")
     return X, y
 
 
+#: A temporary ``.part`` file older than this (seconds) was left by a process that died mid-write.
+STALE_PART_AGE: float = 3600.0
+
+
+def _remove_stale_parts(path: Path) -> None:
+    """Delete ``.part`` files of ``path`` older than :data:`STALE_PART_AGE` (a younger one may be
+    another process writing right now); a folder we may not write to is left as it is."""
+    now = time.time()
+    for part in path.parent.glob(f"{path.name}.*.part"):
+        try:
+            if now - part.stat().st_mtime > STALE_PART_AGE:
+                part.unlink()
+        except OSError:
+            pass
+
+
 def _write_cache(path: Path, X: np.ndarray, y: np.ndarray) -> None:
-    """Write the cache atomically: a temporary file in the same folder, then a rename."""
+    """Write the cache atomically: a temporary file in the same folder, then a rename.
+
+    The file gets the usual permissions (``0o666`` minus the umask, like any file the user
+    creates), so a shared cache stays readable by the others who may read the folder.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    temporary = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as stream:
             np.savez_compressed(stream, X=X, y=y, sha256=np.array(_checksum(X, y)))
@@ -241,8 +287,14 @@ def _write_cache(path: Path, X: np.ndarray, y: np.ndarray) -> None:
 
 def _cached_openml_mnist(cache_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     path = cache_dir / MNIST_CACHE_NAME
+    if cache_dir.is_dir():
+        _remove_stale_parts(path)
     if path.exists():
         return _read_cache(path)
+    retry = (
+        "Nothing was cached: run again to retry the download, or use source='bundled' "
+        "(5,000 real digits, offline)."
+    )
     try:
         with tempfile.TemporaryDirectory() as download_dir:
             X, y = _fetch_openml_mnist(Path(download_dir))
@@ -252,7 +304,24 @@ def _cached_openml_mnist(cache_dir: Path) -> tuple[np.ndarray, np.ndarray]:
             "Use source='bundled' (5,000 real digits, offline), or connect to the internet "
             "once: the download is cached for later offline runs."
         ) from exc
-    _write_cache(path, X, y)
+    except (http.client.HTTPException, EOFError, zipfile.BadZipFile, ValueError) as exc:
+        # IncompleteRead (a connection cut mid-file), a truncated archive, or scikit-learn's
+        # "md5 checksum ... does not match" for a file damaged on the way.
+        raise ConnectionError(
+            f"The download of full MNIST from OpenML was cut short or arrived damaged "
+            f"({type(exc).__name__}: {exc}). {retry}"
+        ) from exc
+    _check_mnist_arrays(X, y, "The download of full MNIST from OpenML", retry)
+    try:
+        _write_cache(path, X, y)
+    except OSError as exc:
+        warnings.warn(
+            f"Full MNIST was downloaded but could not be cached at {path} ({exc}); the digits "
+            "are returned, and the next run downloads them again. Pass a cache_dir you can "
+            "write to, e.g. cache_dir='~/mnist', to keep them.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return X, y
 
 

@@ -17,7 +17,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture
 
-from helpers._validation import check_features, check_fitted, check_range
+from helpers._validation import check_features, check_fitted, check_numeric, check_range
 
 
 class ClassConditionalDensity(ClassifierMixin, BaseEstimator):
@@ -186,6 +186,7 @@ class ClassConditionalDensity(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of every row, shape ``(n_samples,)``."""
+        check_fitted(self)
         return self.classes_[np.argmax(self.predict_log_proba(X), axis=1)]
 
 
@@ -209,6 +210,7 @@ def low_density_threshold(model: ClassConditionalDensity, X: Any, quantile: floa
     float
         ``np.quantile(model.score_samples(X), quantile)``.
     """
+    _check_density_model(model)
     if not 0 < quantile < 1:
         raise ValueError(f"quantile must be strictly between 0 and 1; got {quantile!r}.")
     return float(np.quantile(model.score_samples(X), quantile))
@@ -239,6 +241,7 @@ def typical_range(
         The ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` quantiles of
         ``model.score_samples(X)``.
     """
+    _check_density_model(model)
     if not 0 < coverage < 1:
         raise ValueError(f"coverage must be strictly between 0 and 1; got {coverage!r}.")
     low, high = np.quantile(model.score_samples(X), [(1 - coverage) / 2, (1 + coverage) / 2])
@@ -267,7 +270,7 @@ def predict_or_reject(
     -------
     ndarray of shape (n_samples,)
     """
-    check_fitted(model)
+    _check_density_model(model)
     if np.ndim(threshold) == 0:
         low, high = float(threshold), np.inf
         if not np.isfinite(low):
@@ -285,8 +288,19 @@ def predict_or_reject(
     return np.where(rejected, np.asarray(reject_label, dtype=predicted.dtype), predicted)
 
 
+def _check_density_model(model: Any) -> None:
+    """Refuse a model that gives no density (a classifier alone says nothing about ``p(x)``)."""
+    if not (hasattr(model, "score_samples") and hasattr(model, "predict")):
+        raise TypeError(
+            f"model must be a fitted ClassConditionalDensity (a classifier with score_samples, "
+            f"the log-density of each row); got {type(model).__name__}, which gives no density. "
+            "Fit helpers.models.mnist_digit_density() on the same rows."
+        )
+    check_fitted(model)
+
+
 def _check_scores(values: Any, name: str) -> np.ndarray:
-    arr = np.asarray(values, dtype=float)
+    arr = check_numeric(values, name)
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array of scores; got shape {arr.shape}.")
     if not np.all(np.isfinite(arr)):

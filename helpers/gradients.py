@@ -43,7 +43,7 @@ from scipy.special import log_softmax, logsumexp, softmax
 from sklearn.mixture import GaussianMixture
 from sklearn.neural_network import MLPClassifier
 
-from helpers._validation import check_features, check_fitted
+from helpers._validation import check_features, check_fitted, check_labels
 from helpers.density import ClassConditionalDensity
 from helpers.linear import check_linear_classifier, linear_scores
 from helpers.network.layers import ACTIVATION_DERIVATIVES, forward_pass
@@ -159,16 +159,18 @@ def _check_input(model: Any, X: Any) -> np.ndarray:
     return check_features(X, n_features=n_input_features(model))
 
 
-def class_indices(model: Any, y: Any, n_samples: int) -> np.ndarray:
+def class_indices(model: Any, y: Any, n_samples: int, name: str = "y") -> np.ndarray:
     """Positions in ``model.classes_`` of the labels ``y``.
 
     Parameters
     ----------
     model : fitted classifier
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,) or (n_samples, 1)
         Class labels, each one of ``model.classes_``.
     n_samples : int
         The number of rows ``y`` must have.
+    name : str, default "y"
+        How the argument is called in the caller's signature, used in messages.
 
     Returns
     -------
@@ -177,25 +179,13 @@ def class_indices(model: Any, y: Any, n_samples: int) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``y`` has the wrong shape or holds a label the model does not know.
+        If ``y`` has the wrong shape or holds a label the model does not know (see
+        :func:`helpers._validation.check_labels`).
     """
-    y = np.asarray(y)
-    if y.shape != (n_samples,):
-        raise ValueError(
-            f"y must have shape ({n_samples},), one label per row of X; got shape {y.shape}."
-        )
+    y = check_labels(model, y, n_samples, name)
     classes = np.asarray(model.classes_)
     order = np.argsort(classes)
-    position = np.searchsorted(classes, y, sorter=order).clip(0, len(classes) - 1)
-    index = order[position]
-    unknown = classes[index] != y
-    if np.any(unknown):
-        known = ", ".join(str(c) for c in classes)
-        raise ValueError(
-            f"y holds label(s) {sorted(set(np.asarray(y)[unknown].tolist()))} that the model does "
-            f"not know; use labels among model.classes_: {known}."
-        )
-    return index
+    return order[np.searchsorted(classes, y, sorter=order)]
 
 
 def logits(model: Any, X: Any) -> np.ndarray:

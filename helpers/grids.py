@@ -14,7 +14,15 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.spatial import cKDTree
 
-from helpers._validation import check_features, check_fitted, check_range
+from helpers._validation import (
+    check_features,
+    check_fitted,
+    check_grid,
+    check_numeric,
+    check_probabilities,
+    check_range,
+    model_input,
+)
 from helpers.linear import linear_scores
 
 ProbaFunction = Callable[[np.ndarray], np.ndarray]
@@ -84,7 +92,9 @@ def _proba_function(model: Any) -> tuple[ProbaFunction, np.ndarray | None]:
     if hasattr(model, "predict_proba"):
         if hasattr(model, "fit"):
             check_fitted(model)
-        return model.predict_proba, getattr(model, "classes_", None)
+        return (lambda points: model.predict_proba(model_input(model, points))), getattr(
+            model, "classes_", None
+        )
     if callable(model):
         return model, None
     raise TypeError(
@@ -198,7 +208,9 @@ def probability_grid(
             f"model was fitted on {n_in} features; a 2-D probability grid needs a model "
             "fitted on exactly two features."
         )
-    proba = np.asarray(predict_proba(np.column_stack([xx.ravel(), yy.ravel()])), dtype=float)
+    proba = check_probabilities(
+        predict_proba(np.column_stack([xx.ravel(), yy.ravel()])), xx.size, "model's output"
+    )
     proba = proba.reshape(xx.shape + (-1,))
     if classes is None:
         classes = model_classes if model_classes is not None else np.arange(proba.shape[-1])
@@ -292,7 +304,7 @@ def dominant_direction(W: Any, index: int, label: Any = None) -> np.ndarray:
         If ``index`` is not a row of ``W``, or no direction makes the class dominant (its
         weights lie inside the hull of the others').
     """
-    W = np.asarray(W, dtype=float)
+    W = check_numeric(W, "W")
     if W.ndim != 2 or W.shape[0] < 2:
         raise ValueError(
             f"W must have shape (n_classes, n_features) with at least 2 classes; got {W.shape}."
@@ -374,8 +386,8 @@ def probability_along_ray(
     norm = np.linalg.norm(direction)
     if norm == 0:
         raise ValueError("direction is the zero vector; give a direction with a non-zero length.")
-    t = np.asarray(distances, dtype=float).reshape(-1, 1)
-    return model.predict_proba(origin + t * direction / norm)
+    t = check_grid(distances, "distances", minimum=-np.inf).reshape(-1, 1)
+    return model.predict_proba(model_input(model, origin + t * direction / norm))
 
 
 def distance_to_data(points: Any, X: Any) -> np.ndarray:
@@ -440,10 +452,11 @@ def max_probability_beyond(
         (widen ``ranges``).
     """
     X_data = check_features(X_data, n_features=2, name="X_data")
-    distances = np.asarray(distances, dtype=float).reshape(-1)
-    if distances.size == 0 or not np.all(np.isfinite(distances)) or np.any(distances < 0):
+    distances = check_grid(distances, "distances")
+    if np.ndim(ranges) != 2 or np.shape(ranges) != (2, 2):
         raise ValueError(
-            f"distances must be a non-empty list of finite, non-negative numbers; got {distances}."
+            f"ranges must be ((x_low, x_high), (y_low, y_high)), e.g. from ranges_around; got "
+            f"{ranges!r}."
         )
     grid = probability_grid(model, *ranges, resolution=resolution)
     far = distance_to_data(grid.points, X_data)

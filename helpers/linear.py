@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 
-from helpers._validation import check_fitted
+from helpers._validation import check_fitted, model_input
 
 
 def _has_decision_function(model: Any) -> bool:
@@ -54,7 +54,7 @@ def is_linear_classifier(model: Any) -> bool:
         return False
     probes = np.vstack([np.zeros(coef.shape[1]), np.ones(coef.shape[1])])
     affine = probes @ coef.T + intercept
-    scores = np.asarray(model.decision_function(probes), dtype=float).reshape(affine.shape)
+    scores = np.asarray(model.decision_function(model_input(model, probes)), dtype=float).reshape(affine.shape)
     return bool(np.allclose(scores, affine, rtol=1e-9, atol=1e-9 * (1 + np.abs(affine).max())))
 
 

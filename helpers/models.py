@@ -253,6 +253,13 @@ def iris_rbf_svm(gamma: float | str = "auto") -> CalibratedClassifierCV:
     CalibratedClassifierCV
         Unfitted.
     """
+    if not (gamma in ("scale", "auto") or (
+        isinstance(gamma, (int, float)) and not isinstance(gamma, bool) and gamma > 0
+    )):
+        raise ValueError(
+            f"gamma must be 'scale', 'auto' or a number > 0 (the RBF kernel's width, 1 / "
+            f"length scale squared); got {gamma!r}."
+        )
     return _calibrated(SVC(kernel="rbf", gamma=gamma))
 
 

@@ -213,7 +213,7 @@ def test_fool_image_refuses_a_confidence_outside_0_1(logistic):
 def test_fool_image_refuses_an_unknown_start_or_class(logistic):
     with pytest.raises(ValueError, match="start must be 'blank', 'noise' or an image"):
         attacks.fool_image(logistic, 0, start="grey")
-    with pytest.raises(ValueError, match="does not know"):
+    with pytest.raises(ValueError, match="target_class=9 is not one of the model.s classes"):
         attacks.fool_image(logistic, 9)
 
 
@@ -221,7 +221,7 @@ def test_one_pixel_attack_wants_one_flat_image(logistic, digits):
     _, _, X, y = digits
     with pytest.raises(ValueError, match=r"Pass X\[i\]"):
         attacks.one_pixel_attack(logistic, X[:1], y[0])
-    with pytest.raises(ValueError, match="unknown label 7"):
+    with pytest.raises(ValueError, match="y=7 is not one of the model.s classes"):
         attacks.one_pixel_attack(logistic, X[0], 7)
 
 
@@ -347,7 +347,7 @@ def test_evolved_fool_image_reaches_the_confidence_inside_the_box(logistic):
 def test_evolved_fool_image_checks_its_settings(logistic):
     with pytest.raises(ValueError, match=r"mutation_rate must be in \(0, 1\]"):
         attacks.evolve_fool_image(logistic, 0, mutation_rate=0.0)
-    with pytest.raises(ValueError, match="unknown class 9"):
+    with pytest.raises(ValueError, match="target_class=9 is not one of the model.s classes"):
         attacks.evolve_fool_image(logistic, 9)
     with pytest.raises(ValueError, match="generations must be a whole number >= 1"):
         attacks.evolve_fool_image(logistic, 0, generations=0)
@@ -389,7 +389,7 @@ ERROR_CASES = {
         ValueError, "63 features but 64 are expected"),
     "smallest_fgsm, negative eps": (
         lambda lr, X, y: attacks.smallest_fgsm(lr, X, y, [0.0, -0.1]),
-        ValueError, "eps must be a finite number >= 0"),
+        ValueError, "eps_grid must hold finite numbers >= 0"),
     "smallest_fgsm, unfitted": (
         lambda lr, X, y: attacks.smallest_fgsm(_unfitted(), X, y, [0.1]),
         NotFittedError, "not fitted yet: call model.fit"),
@@ -401,10 +401,10 @@ ERROR_CASES = {
         ValueError, "one label per row of X"),
     "accuracy_under_attack, negative eps": (
         lambda lr, X, y: attacks.accuracy_under_attack({"lr": lr}, X, y, [-0.1]),
-        ValueError, "eps must be a finite number >= 0"),
+        ValueError, "eps must hold finite numbers >= 0"),
     "accuracy_under_attack, unfitted": (
         lambda lr, X, y: attacks.accuracy_under_attack({"lr": _unfitted()}, X, y, [0.1]),
-        NotFittedError, "not fitted yet: call model.fit"),
+        NotFittedError, r"models\['lr'\] \(LogisticRegression\) is not fitted yet"),
     "accuracy_under_attack, one label short": (
         lambda lr, X, y: attacks.accuracy_under_attack({"lr": lr}, X, y[:-1], [0.1]),
         ValueError, "one label per row of X"),
@@ -413,10 +413,10 @@ ERROR_CASES = {
         ValueError, "n_steps must be a whole number >= 1"),
     "deepfool_vs_fgsm, negative eps": (
         lambda lr, X, y: attacks.deepfool_vs_fgsm({"lr": lr}, X, y, [-0.1]),
-        ValueError, "eps must be a finite number >= 0"),
+        ValueError, "eps_grid must hold finite numbers >= 0"),
     "deepfool_vs_fgsm, unfitted": (
         lambda lr, X, y: attacks.deepfool_vs_fgsm({"lr": _unfitted()}, X, y, [0.1]),
-        NotFittedError, "not fitted yet: call model.fit"),
+        NotFittedError, r"models\['lr'\] \(LogisticRegression\) is not fitted yet"),
     "deepfool_vs_fgsm, wrong number of pixels": (
         lambda lr, X, y: attacks.deepfool_vs_fgsm({"lr": lr}, X[:, 1:], y, [0.1]),
         ValueError, "63 features but 64 are expected"),

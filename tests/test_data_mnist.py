@@ -1,5 +1,9 @@
 """helpers.data: the MNIST loader, its offline default and its full-MNIST cache (never the network)."""
 
+import http.client
+import os
+import stat
+import time
 import urllib.error
 
 import numpy as np
@@ -63,7 +67,15 @@ def test_digit_selection_keeps_only_the_chosen_digits():
 
 @pytest.mark.parametrize(
     "digits, message",
-    [((), "digits is empty"), ((1, 12), "Unknown digit"), (("a",), "sequence of integers")],
+    [
+        ((), "digits is empty"),
+        ((1, 12), "Unknown digit"),
+        (("a",), "sequence of integers"),
+        ([2.5], "sequence of integers"),  # was silently digit 2
+        ("10", "sequence of integers"),  # was silently digits 0 and 1
+        (3, "sequence of integers"),
+        ((True, 1), "sequence of integers"),
+    ],
 )
 def test_bad_digit_selection_is_named(digits, message):
     with pytest.raises(ValueError, match=message):
@@ -157,3 +169,105 @@ def test_source_from_environment(monkeypatch):
     with pytest.raises(ValueError, match="PITY_MNIST_SOURCE='full'.*unset it"):
         data.mnist_source_from_environment()
 
+
+
+def _fake_download(monkeypatch, X, y):
+    calls = []
+
+    def download(data_home):
+        calls.append(data_home)
+        return X, y
+
+    monkeypatch.setattr(data, "_fetch_openml_mnist", download)
+    return calls
+
+
+def test_cache_file_gets_the_usual_permissions(tmp_path, monkeypatch):
+    _fake_download(monkeypatch, *_fake_mnist())
+    previous = os.umask(0o022)
+    try:
+        data.load_mnist_digits(source="openml", cache_dir=tmp_path)
+    finally:
+        os.umask(previous)
+    mode = stat.S_IMODE((tmp_path / data.MNIST_CACHE_NAME).stat().st_mode)
+    assert mode == 0o644  # readable by the others sharing the cache, not mkstemp's 0600
+
+
+def test_unreadable_cache_is_reported_as_a_permission_problem(tmp_path, monkeypatch, no_network):
+    X, y = _fake_mnist()
+    path = tmp_path / data.MNIST_CACHE_NAME
+    data._write_cache(path, X, y)
+
+    def forbidden(file, *args, **kwargs):  # chmod does not stop root, who runs CI
+        raise PermissionError(13, "Permission denied", str(file))
+
+    monkeypatch.setattr(data, "open", forbidden, raising=False)
+    with pytest.raises(PermissionError, match="may not read it.*chmod a\\+r.*cache_dir") as info:
+        data.load_mnist_digits(source="openml", cache_dir=tmp_path)
+    assert "corrupt" not in str(info.value) and path.exists() and not no_network
+
+
+def test_home_folder_in_cache_dir_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    _fake_download(monkeypatch, *_fake_mnist())
+    data.load_mnist_digits(source="openml", cache_dir="~/mnist")
+    assert (tmp_path / "home" / "mnist" / data.MNIST_CACHE_NAME).exists()
+    assert not (tmp_path / "~").exists()
+
+
+def test_download_of_the_wrong_shape_is_refused_and_not_cached(tmp_path, monkeypatch):
+    X, y = _fake_mnist()
+    _fake_download(monkeypatch, X[:, :100], y)
+    with pytest.raises(ValueError, match="download.*wrong shape.*Nothing was cached"):
+        data.load_mnist_digits(source="openml", cache_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_only_cache_folder_still_returns_the_download(tmp_path, monkeypatch):
+    X, y = _fake_mnist()
+    _fake_download(monkeypatch, X, y)
+
+    real_open = os.open
+
+    def read_only(path, *args, **kwargs):  # chmod does not stop root, who runs CI
+        if str(path).startswith(str(tmp_path)):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(data.os, "open", read_only)
+    with pytest.warns(RuntimeWarning, match="could not be cached.*digits are returned.*cache_dir"):
+        X_loaded, y_loaded = data.load_mnist_digits(digits=range(10), source="openml", cache_dir=tmp_path)
+    np.testing.assert_array_equal(X_loaded, X / 255.0)
+    np.testing.assert_array_equal(y_loaded, y)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        http.client.IncompleteRead(b"partial", 1000),
+        ValueError("md5 checksum of local file for mnist_784.arff.gz does not match description"),
+        EOFError("Compressed file ended before the end-of-stream marker was reached"),
+    ],
+    ids=["IncompleteRead", "checksum", "truncated-archive"],
+)
+def test_damaged_download_is_wrapped_with_the_fix(tmp_path, monkeypatch, failure):
+    def damaged(data_home):
+        raise failure
+
+    monkeypatch.setattr(data, "_fetch_openml_mnist", damaged)
+    with pytest.raises(ConnectionError, match="cut short or arrived damaged.*run again.*bundled"):
+        data.load_mnist_digits(source="openml", cache_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_part_files_are_cleaned_and_fresh_ones_kept(tmp_path, monkeypatch):
+    stale = tmp_path / f"{data.MNIST_CACHE_NAME}.1234-deadbeef.part"
+    fresh = tmp_path / f"{data.MNIST_CACHE_NAME}.5678-cafecafe.part"  # maybe another process, writing
+    stale.write_bytes(b"killed mid-write")
+    fresh.write_bytes(b"being written")
+    old = time.time() - 2 * data.STALE_PART_AGE
+    os.utime(stale, (old, old))
+    _fake_download(monkeypatch, *_fake_mnist())
+    data.load_mnist_digits(source="openml", cache_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([data.MNIST_CACHE_NAME, fresh.name])

@@ -143,3 +143,18 @@ def test_the_benchmark_results_cover_exactly_the_notebooks():
                           .read_text(), flags=re.MULTILINE)
     present = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
     assert sorted(measured) == present, "re-run `make benchmark` after adding or renaming a notebook"
+
+
+def test_ci_runs_nbval_again_as_on_an_older_cpu_and_never_the_newest_releases():
+    ci = (ROOT / ".ci" / "run").read_text()
+    restricted = [line for line in ci.splitlines() if "make nbval" in line and not line.startswith("#")]
+    assert restricted and 'NPY_DISABLE_CPU_FEATURES="AVX512_ICL X86_V4 X86_V3"' in restricted[0]
+    assert "OPENBLAS_CORETYPE=Sandybridge" in restricted[0]
+    assert "test-latest" not in ci  # a release elsewhere must not block a landing
+
+
+def test_make_test_latest_installs_no_pins():
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ntest-latest:")[1].split("\n\n")[0]
+    assert "constraints.txt" not in recipe and "-r requirements.txt" not in recipe
+    assert "benchmarks/latest.py" in recipe

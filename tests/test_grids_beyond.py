@@ -42,8 +42,8 @@ def test_accepts_a_callable():
     "data, distances, message",
     [
         (None, [100], "no grid point"),
-        (None, [-1], "non-negative"),
-        (None, [np.nan], "non-negative"),
+        (None, [-1], "distances must hold finite numbers >= 0"),
+        (None, [np.nan], "distances must hold finite numbers >= 0"),
         (np.zeros((3, 4)), [1], "2 are expected"),
         (np.array([[np.nan, 1.0]]), [1], "NaN"),
     ],

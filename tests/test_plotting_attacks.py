@@ -42,7 +42,7 @@ def test_accuracy_plot_uses_the_given_axes_and_checks_its_table(accuracy_table):
     assert plot_accuracy_under_attack(accuracy_table, ax=ax) is ax
     with pytest.raises(ValueError, match=r"lacks the column\(s\) \['accuracy'\]"):
         plot_accuracy_under_attack(accuracy_table.drop(columns="accuracy"))
-    with pytest.raises(TypeError, match="must be a DataFrame"):
+    with pytest.raises(TypeError, match="must be the DataFrame returned by"):
         plot_accuracy_under_attack(accuracy_table.to_numpy())
 
 

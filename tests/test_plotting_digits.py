@@ -71,8 +71,10 @@ def test_digit_grid_draws_each_image_and_circles_marked_pixels():
 
 def test_digit_grid_scales_to_the_value_range_or_to_each_image():
     images = np.linspace(-2.0, 2.0, 2 * 784).reshape(2, 784)
-    fixed = plot_digit_grid(images, ncols=2)
-    assert fixed[0].images[0].get_clim() == (0.0, 1.0)
+    fixed = plot_digit_grid(images, ncols=2, value_range=(-2, 2))
+    assert fixed[0].images[0].get_clim() == (-2.0, 2.0)
+    with pytest.raises(ValueError, match=r"pixels in \[-2, 2\], outside the range drawn, \[0, 1\]"):
+        plot_digit_grid(images, ncols=2)  # would be drawn saturated, without a word
     own = plot_digit_grid(images, ncols=2, value_range=None)
     np.testing.assert_allclose(own[1].images[0].get_clim(), (images[1].min(), images[1].max()))
 

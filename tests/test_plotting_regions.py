@@ -228,7 +228,7 @@ def test_plot_doubt_along_rays_one_log_line_per_class(iris_model, iris_xy):
 def test_plot_doubt_along_rays_names_the_table_it_needs(iris_model, iris_xy):
     X, y = iris_xy
     table = attacks.fools_along_rays(iris_model, X, y, [0, 1])
-    with pytest.raises(ValueError, match=r"lacks the columns \['other classes'\].*fools_along_rays"):
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['other classes'\].*fools_along_rays"):
         plot_doubt_along_rays(table.drop(columns="other classes"))
 
 

@@ -55,11 +55,26 @@ def _check_clip(
         return None
     low, high = check_range(clip, "clip")
     if X is not None and (X.min() < low or X.max() > high):
+        pixels = " (0-255 pixels? divide them by 255, and give eps on that scale)" if (
+            X.max() > 1.5 and high <= 1) else ""
         raise ValueError(
             f"{name} has values in [{X.min():.3g}, {X.max():.3g}], outside clip=({low:g}, "
-            f"{high:g}); rescale {name} into the pixel range or pass clip=None."
+            f"{high:g}){pixels}; rescale {name} into clip, or pass the clip range its values "
+            "live in (clip=None only for features without bounds)."
         )
     return low, high
+
+
+def _check_box(
+    clip: Any, X: np.ndarray | None = None, name: str = "X", task: str = "This search"
+) -> tuple[float, float]:
+    """Like :func:`_check_clip`, for searches that need a box: ``clip=None`` is refused."""
+    if clip is None:
+        raise ValueError(
+            f"clip=None is not possible here: {task} works inside a box of valid values; pass "
+            "clip=(low, high), e.g. clip=(0, 1) for pixels in [0, 1]."
+        )
+    return _check_clip(clip, X, name)
 
 
 def _check_positive_int(value: Any, name: str) -> int:

@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 
 from helpers import gradients
-from helpers._validation import check_features
+from helpers._validation import (
+    check_features,
+    check_grid,
+    check_labels,
+    check_model_mapping,
+    model_input,
+)
 from helpers.attacks._checks import _check_eps, _check_positive_int, _prepare
 from helpers.attacks.gradient import deepfool, fgsm, pgd
 
@@ -31,10 +37,10 @@ def accuracy_under_attack(
     models : mapping of name to fitted model
         Models :mod:`helpers.gradients` differentiates.
     X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-        True labels.
+    y : array-like of shape (n_samples,) or (n_samples, 1)
+        True labels, among each model's ``classes_``.
     eps : sequence of float
-        Sizes of the change (0 gives the clean accuracy).
+        Sizes of the change (0 gives the clean accuracy), at least one.
     n_steps : int, default 10
         Steps of PGD (with the default step ``2.5 * eps / n_steps``).
     clip : (low, high) or None, default (0, 1)
@@ -44,21 +50,34 @@ def accuracy_under_attack(
     DataFrame
         Columns ``model``, ``attack`` ("FGSM" or "PGD"), ``eps``, ``accuracy``; one row per
         model, attack and eps.
+
+    Raises
+    ------
+    TypeError
+        If ``models`` is a single model rather than a dict of them.
+    ValueError
+        An empty ``models`` or ``eps``, labels the models do not know, or the errors of
+        :func:`fgsm` and :func:`pgd`.
     """
-    y = np.asarray(y)
+    models = check_model_mapping(models)
+    eps = check_grid(eps, "eps")
+    X_checked = check_features(X)
+    for model in models.values():
+        _prepare(model, X_checked, clip)
     records = []
     for name, model in models.items():
+        y = check_labels(model, y, len(X_checked))
         for size in eps:
             if size == 0:  # nothing to search: both attacks return X itself
-                changed = {"FGSM": check_features(X), "PGD": check_features(X)}
+                changed = {"FGSM": X_checked, "PGD": X_checked}
             else:
                 changed = {
-                    "FGSM": fgsm(model, X, y, size, clip=clip),
-                    "PGD": pgd(model, X, y, size, n_steps=n_steps, clip=clip),
+                    "FGSM": fgsm(model, X_checked, y, size, clip=clip),
+                    "PGD": pgd(model, X_checked, y, size, n_steps=n_steps, clip=clip),
                 }
             for attack, X_adv in changed.items():
                 records.append({"model": name, "attack": attack, "eps": float(size),
-                                "accuracy": float(np.mean(model.predict(X_adv) == y))})
+                                "accuracy": float(np.mean(model.predict(model_input(model, X_adv)) == y))})
     return pd.DataFrame.from_records(records)
 
 
@@ -100,16 +119,22 @@ def smallest_fgsm(
     y : array-like of shape (n_samples,)
         True labels.
     eps_grid : sequence of float
-        Values to try, each >= 0; sorted here.
+        Values to try, each >= 0, at least one; sorted here.
     clip : (low, high) or None, default (0, 1)
 
     Returns
     -------
     SmallestFGSM
+
+    Raises
+    ------
+    ValueError
+        An empty ``eps_grid`` (every row would be reported "not fooled"), a negative value, or
+        the errors of :func:`fgsm`.
     """
-    grid = np.sort([_check_eps(value) for value in eps_grid])
+    grid = np.sort(check_grid(eps_grid, "eps_grid"))
     X, clip = _prepare(model, X, clip)
-    y = np.asarray(y)
+    y = check_labels(model, y, len(X))
     direction = np.sign(gradients.input_gradient(model, X, y))
     eps = np.full(len(X), np.nan)
     delta = np.zeros_like(X)
@@ -120,7 +145,7 @@ def smallest_fgsm(
         X_adv = X[todo] + value * direction[todo]
         if clip is not None:
             X_adv = np.clip(X_adv, *clip)
-        fooled = model.predict(X_adv) != y[todo]
+        fooled = model.predict(model_input(model, X_adv)) != y[todo]
         eps[todo[fooled]] = value
         delta[todo[fooled]] = X_adv[fooled] - X[todo[fooled]]
     return SmallestFGSM(eps=eps, delta=delta, fooled=~np.isnan(eps))
@@ -261,16 +286,15 @@ def deepfool_vs_fgsm(
         Columns ``model``, ``attack`` ("DeepFool" or "FGSM"), ``row`` (index into ``X``),
         ``fooled``, ``L2`` and ``Linf`` (sizes of the change; NaN where not fooled).
     """
+    models = check_model_mapping(models)
     X = check_features(X)
-    y = np.asarray(y)
-    for value in eps_grid:  # check every input before the long searches
-        _check_eps(value)
+    check_grid(eps_grid, "eps_grid")  # every input checked before the long searches
     for model in models.values():
         _prepare(model, X, clip)
-        gradients.class_indices(model, y, len(X))
+        y = check_labels(model, y, len(X))
     frames = []
     for name, model in models.items():
-        rows = np.flatnonzero(model.predict(X) == y)
+        rows = np.flatnonzero(model.predict(model_input(model, X)) == y)
         found = deepfool(model, X[rows], clip=clip, **deepfool_options)
         fast = smallest_fgsm(model, X[rows], y[rows], eps_grid, clip=clip)
         for attack, delta, fooled in [("DeepFool", found.delta, found.flipped),

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from helpers import network
-from helpers._validation import check_features, check_range
-from helpers.attacks._checks import _check_clip
+from helpers._validation import check_features, check_grid, check_labels, check_range
+from helpers.attacks._checks import _check_box
 from helpers.grids import distance_to_data, most_confident_direction, probability_along_ray
 from helpers.linear import linear_scores
 
@@ -429,9 +429,7 @@ def fools_along_rays(
     """
     W, _ = linear_scores(model)
     X = check_features(X, n_features=W.shape[1])
-    y = np.asarray(y)
-    if y.shape != (len(X),):
-        raise ValueError(f"y must have shape ({len(X)},) to match X; got {y.shape}.")
+    y = check_labels(model, y, len(X))
     if feature_names is None:
         feature_names = [f"feature {i + 1}" for i in range(X.shape[1])]
     feature_names = list(feature_names)
@@ -440,7 +438,7 @@ def fools_along_rays(
             f"feature_names has {len(feature_names)} names but X has {X.shape[1]} features; "
             "pass one name per column of X."
         )
-    distances = np.asarray(distances, dtype=float)
+    distances = check_grid(distances, "distances")
     frames = []
     for k, label in enumerate(model.classes_):
         if not np.any(y == label):
@@ -486,7 +484,7 @@ def one_pixel_flips_linear(
     """
     W, b = linear_scores(model)
     X = check_features(X, n_features=W.shape[1])
-    low, high = _check_clip(clip, X)
+    low, high = _check_box(clip, X, task="one_pixel_flips_linear")
     scores = X @ W.T + b
     rows = np.arange(len(X))
     predicted = scores.argmax(axis=1)

@@ -13,8 +13,15 @@ from scipy.optimize import differential_evolution, minimize
 from sklearn.neural_network import MLPClassifier
 
 from helpers import gradients
-from helpers._validation import check_features, check_fitted, check_range
-from helpers.attacks._checks import _check_clip, _check_positive_int
+from helpers._validation import (
+    check_class,
+    check_features,
+    check_fitted,
+    check_numeric,
+    check_range,
+    model_input,
+)
+from helpers.attacks._checks import _check_box, _check_positive_int
 from helpers.network import ACTIVATIONS, check_network, propagate_between
 
 
@@ -96,21 +103,19 @@ def one_pixel_attack(
         If ``model`` is not fitted.
     """
     check_fitted(model)
-    x = np.asarray(x, dtype=float)
+    x = check_numeric(x, "x")
     if x.ndim != 1:
         raise ValueError(
             f"x must be one flattened image of shape (n_features,); got shape {x.shape}. "
             "Pass X[i], not X[i:i + 1]."
         )
     x = check_features(x, n_features=model.n_features_in_, name="x", allow_1d=True)[0]
-    clip = _check_clip(clip, x[np.newaxis])
+    clip = _check_box(clip, x[np.newaxis], "x", "the one-pixel attack")
     n_pixels = _check_positive_int(n_pixels, "n_pixels")
     popsize = _check_positive_int(popsize, "popsize")
     maxiter = _check_positive_int(maxiter, "maxiter")
     classes = list(np.asarray(model.classes_))
-    if y not in classes:
-        raise ValueError(f"unknown label {y!r}; use one of model.classes_: {classes}.")
-    true = classes.index(y)
+    true = check_class(model, y, "y")
     n_features = len(x)
 
     def candidates(params: np.ndarray) -> np.ndarray:
@@ -126,7 +131,7 @@ def one_pixel_attack(
     def margin(params: np.ndarray) -> np.ndarray:
         nonlocal n_scored
         n_scored += params.shape[1]
-        proba = model.predict_proba(candidates(params))
+        proba = model.predict_proba(model_input(model, candidates(params)))
         return proba[:, true] - np.delete(proba, true, axis=1).max(axis=1)
 
     bounds = [(0, n_features - 1), clip] * n_pixels
@@ -145,7 +150,7 @@ def one_pixel_attack(
     )
     params = np.asarray(search.x, dtype=float)
     x_adv = candidates(params[:, np.newaxis])[0]
-    proba = model.predict_proba(x_adv[np.newaxis])[0]
+    proba = model.predict_proba(model_input(model, x_adv[np.newaxis]))[0]
     predicted = classes[int(proba.argmax())]
     return OnePixelResult(
         x_adv=x_adv,
@@ -208,7 +213,7 @@ def one_pixel_flips_grid(
             f"X lies outside clip={clip!r} (values from {X.min():.3g} to {X.max():.3g}); "
             "clip X first or widen the box."
         )
-    grid = np.asarray(values, dtype=float).ravel()
+    grid = check_numeric(values, "values").ravel()
     if grid.size == 0 or not np.all(np.isfinite(grid)) or grid.min() < low or grid.max() > high:
         raise ValueError(
             f"values must be a non-empty sequence of numbers inside clip={clip!r}; got {values!r}."
@@ -270,13 +275,22 @@ def fool_image(
     start: Any = "blank",
     max_iter: int = 200,
     random_state: int = 0,
+    tol: float = 1e-6,
 ) -> FoolImage:
     """Search the pixel box for an image the model gives to ``target_class`` with ``confidence``.
 
     Maximises ``log P(target_class | image)`` under the box constraints ``clip`` with L-BFGS-B
     (exact gradients from :func:`helpers.gradients.input_gradient`), stopping as soon as the
-    probability reaches ``confidence``. Unlike an unconstrained search (or a pseudo-inverse) the
-    result is an image a camera could produce: every pixel is inside ``clip``.
+    probability reaches ``confidence``, or once an iteration improves ``log P`` by less than
+    ``tol`` (a plateau, e.g. a tanh network held below its confidence ceiling). Unlike an
+    unconstrained search (or a pseudo-inverse) the result is an image a camera could produce:
+    every pixel is inside ``clip``.
+
+    Stopping on the plateau keeps the result reproducible: past it the search drifts along
+    directions that hardly change the probability, and where it ends would depend on the last
+    bits of floating point (another CPU's numpy or BLAS kernels, which also train the network
+    differently in its last digits). With ``tol=1e-6``, models that differ by such rounding give
+    the same image to 4 decimals (measured on the series' tanh network).
 
     Parameters
     ----------
@@ -291,6 +305,9 @@ def fool_image(
         seeded by ``random_state``; or a given image inside the box.
     max_iter : int, default 200
     random_state : int, default 0
+    tol : float, default 1e-6
+        Smallest improvement of ``log P(target_class)`` per iteration that continues the search
+        (L-BFGS-B's ``ftol``), > 0.
 
     Returns
     -------
@@ -300,18 +317,21 @@ def fool_image(
     ------
     ValueError
         If ``confidence`` is not in (0, 1), ``target_class`` is unknown, ``start`` is not
-        "blank", "noise" or an image of the right size inside ``clip``, or ``max_iter < 1``.
+        "blank", "noise" or an image of the right size inside ``clip``, ``clip`` is None,
+        ``max_iter < 1`` or ``tol <= 0``.
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
     gradients.check_differentiable(model)
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be a probability in (0, 1); got {confidence!r}.")
-    low, high = _check_clip(clip)
+    low, high = _check_box(clip, task="fool_image")
     max_iter = _check_positive_int(max_iter, "max_iter")
+    if not (isinstance(tol, (int, float)) and 0 < tol < 1):
+        raise ValueError(f"tol must be a number in (0, 1), e.g. 1e-6; got {tol!r}.")
     n_features = gradients.n_input_features(model)
+    check_class(model, target_class, "target_class")
     labels = np.asarray([target_class])
-    gradients.class_indices(model, labels, 1)  # raises for an unknown class
     if isinstance(start, str):
         if start == "blank":
             x0 = np.full(n_features, low)
@@ -321,7 +341,7 @@ def fool_image(
             raise ValueError(f"start must be 'blank', 'noise' or an image; got {start!r}.")
     else:
         x0 = check_features(start, n_features=n_features, name="start", allow_1d=True)[0]
-        _check_clip(clip, x0[np.newaxis], name="start")
+        _check_box(clip, x0[np.newaxis], "start", "fool_image")
     goal = -np.log(confidence)
 
     def loss_and_gradient(z: np.ndarray) -> tuple[float, np.ndarray]:
@@ -342,8 +362,9 @@ def fool_image(
             method="L-BFGS-B",
             bounds=[(low, high)] * n_features,
             callback=stop_when_confident,
-            # Saturated units give tiny gradients: do not stop on a small gradient.
-            options={"maxiter": max_iter, "gtol": 1e-14},
+            # Saturated units give tiny gradients: do not stop on a small gradient; stop on a
+            # plateau of the loss instead (see the docstring).
+            options={"maxiter": max_iter, "gtol": 1e-14, "ftol": tol},
         )
         image, n_iter = np.clip(search.x, low, high), int(search.nit)
     probability = float(np.exp(-loss_and_gradient(image)[0]))
@@ -367,6 +388,8 @@ def evolve_fool_image(
     mutation_rate: float = 0.02,
     mutation_scale: float = 0.5,
     seed: int = 0,
+    tol: float = 1e-4,
+    patience: int = 10,
 ) -> FoolImage:
     """Evolve an image inside the pixel box that the model gives to ``target_class`` (no gradient).
 
@@ -374,8 +397,16 @@ def evolve_fool_image(
     generation every image of the population has one child, in which each pixel changes with
     probability ``mutation_rate`` by a normal step of scale ``mutation_scale`` (then clipped); the
     ``population`` images with the highest ``P(target_class)`` among parents and children survive.
-    The search stops once the best image reaches ``confidence``. Only ``predict_proba`` is used,
-    so any classifier can be searched.
+    The search stops once the best image reaches ``confidence``, or once the best probability
+    has improved by less than ``tol`` over the last ``patience`` generations (a plateau, e.g. a
+    tanh network held below its confidence ceiling). Only ``predict_proba`` is used, so any
+    classifier can be searched.
+
+    Stopping on the plateau keeps the result reproducible: on it, children differ from their
+    parents by far less than the rounding of another CPU's numpy or BLAS (which also trains a
+    network differently in its last digits), so which of them survive, and the image drawn,
+    would depend on the machine. Measured on the series' tanh network, models that differ by
+    such rounding evolve identical images with ``tol=1e-4``, and different ones without it.
 
     Parameters
     ----------
@@ -393,6 +424,11 @@ def evolve_fool_image(
     mutation_scale : float, default 0.5
         Standard deviation of a pixel's change, > 0.
     seed : int, default 0
+    tol : float, default 1e-4
+        Smallest gain of the best probability over ``patience`` generations that continues the
+        search, in [0, 1) (0: run until ``confidence`` or ``generations``).
+    patience : int, default 10
+        Generations over which the gain is measured, >= 1.
 
     Returns
     -------
@@ -403,7 +439,8 @@ def evolve_fool_image(
     ------
     ValueError
         If ``confidence`` or ``mutation_rate`` is out of range, ``target_class`` is unknown,
-        ``mutation_scale <= 0``, or ``population`` or ``generations`` is not a whole number >= 1.
+        ``mutation_scale <= 0``, ``clip`` is None, ``tol`` is outside [0, 1), or
+        ``population``, ``generations`` or ``patience`` is not a whole number >= 1.
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
@@ -414,28 +451,34 @@ def evolve_fool_image(
         raise ValueError(f"mutation_rate must be in (0, 1]; got {mutation_rate!r}.")
     if not mutation_scale > 0:
         raise ValueError(f"mutation_scale must be > 0; got {mutation_scale!r}.")
-    low, high = _check_clip(clip)
+    low, high = _check_box(clip, task="evolve_fool_image")
     population = _check_positive_int(population, "population")
     generations = _check_positive_int(generations, "generations")
-    classes = list(np.asarray(model.classes_))
-    if target_class not in classes:
-        raise ValueError(f"unknown class {target_class!r}; use one of model.classes_: {classes}.")
-    target = classes.index(target_class)
+    patience = _check_positive_int(patience, "patience")
+    if not (isinstance(tol, (int, float)) and 0 <= tol < 1):
+        raise ValueError(f"tol must be a number in [0, 1), e.g. 1e-4; got {tol!r}.")
+    target = check_class(model, target_class, "target_class")
     rng = np.random.default_rng(seed)
     n_features = int(model.n_features_in_)
     start = np.full(n_features, low)
     parents = np.repeat(start[np.newaxis], population, axis=0)
-    fitness = model.predict_proba(parents)[:, target]
+    fitness = model.predict_proba(model_input(model, parents))[:, target]
+    best_so_far = [float(fitness.max())]  # the best probability after each generation
     n_iter = 0
     while fitness.max() < confidence and n_iter < generations:
+        if n_iter >= patience and best_so_far[-1] - best_so_far[-1 - patience] < tol:
+            break  # a plateau
         mutate = rng.random(parents.shape) < mutation_rate
         children = np.clip(
             parents + mutate * rng.normal(scale=mutation_scale, size=parents.shape), low, high
         )
         everyone = np.vstack([parents, children])
-        scores = np.concatenate([fitness, model.predict_proba(children)[:, target]])
+        scores = np.concatenate(
+            [fitness, model.predict_proba(model_input(model, children))[:, target]]
+        )
         keep = np.argsort(-scores, kind="stable")[:population]
         parents, fitness = everyone[keep], scores[keep]
+        best_so_far.append(float(fitness.max()))
         n_iter += 1
     best = int(np.argmax(fitness))
     return FoolImage(

@@ -7,30 +7,20 @@ and returns the Axes it drew on. Grids of digit images are drawn by
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from helpers._validation import check_numeric, check_table
 from helpers.plotting._style import class_colors
 
 #: Line style of each attack in :func:`plot_accuracy_under_attack`.
 ATTACK_LINESTYLES: dict[str, str] = {"FGSM": "--", "PGD": "-"}
 #: Colour of the band of pixel values a real image can have, in :func:`plot_pixel_ranges`.
 VALID_RANGE_COLOR = "0.85"
-
-
-def _check_columns(frame: Any, columns: Sequence[str], name: str, source: str) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame (from {source}); got {type(frame).__name__}.")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{name} lacks the column(s) {missing}; pass the table {source} returns."
-        )
-    return frame
 
 
 def plot_accuracy_under_attack(
@@ -53,7 +43,7 @@ def plot_accuracy_under_attack(
     -------
     Axes
     """
-    table = _check_columns(table, ["model", "attack", "eps", "accuracy"], "table",
+    table = check_table(table, ["model", "attack", "eps", "accuracy"], "table",
                            "helpers.attacks.accuracy_under_attack")
     ax = plt.gca() if ax is None else ax
     model_names = list(dict.fromkeys(table["model"]))
@@ -92,12 +82,20 @@ def plot_norm_agreement(
     -------
     Axes
     """
-    exact = np.asarray(exact, dtype=float)
-    found = np.asarray(found, dtype=float)
-    if exact.ndim != 1 or exact.shape != found.shape:
+    exact = check_numeric(exact, "exact")
+    found = check_numeric(found, "found")
+    if exact.ndim != 1 or exact.shape != found.shape or exact.size == 0:
         raise ValueError(
-            f"exact and found must be 1-D arrays of the same length; got shapes {exact.shape} "
-            f"and {found.shape}."
+            f"exact and found must be non-empty 1-D arrays of the same length; got shapes "
+            f"{exact.shape} and {found.shape}."
+        )
+    missing = ~(np.isfinite(exact) & np.isfinite(found))
+    if np.any(missing):
+        raise ValueError(
+            f"{int(missing.sum())} of the {exact.size} pairs hold NaN or infinite sizes (rows the "
+            "attack did not fool?); a point without a value cannot be drawn. Select the rows "
+            "with both sizes first, e.g. keep = np.isfinite(exact) & np.isfinite(found), and "
+            "say how many were left out."
         )
     ax = plt.gca() if ax is None else ax
     ax.scatter(exact, found, s=12, alpha=0.6, color=color or class_colors(1)[0],
@@ -133,7 +131,7 @@ def plot_perturbation_sizes(
     """
     if norm not in ("L2", "Linf"):
         raise ValueError(f"norm must be 'L2' or 'Linf'; got {norm!r}.")
-    table = _check_columns(table, ["model", "attack", "fooled", norm], "table",
+    table = check_table(table, ["model", "attack", "fooled", norm], "table",
                            "helpers.attacks.deepfool_vs_fgsm")
     ax = plt.gca() if ax is None else ax
     model_names = list(dict.fromkeys(table["model"]))
@@ -189,7 +187,7 @@ def plot_pixel_ranges(
         raise ValueError("image_sets is empty; give at least one named set of images.")
     values = {}
     for name, images in image_sets.items():
-        images = np.asarray(images, dtype=float)
+        images = check_numeric(images, f"image_sets[{name!r}]")
         if images.ndim != 2 or images.size == 0 or not np.all(np.isfinite(images)):
             raise ValueError(
                 f"image_sets[{name!r}] must be a non-empty 2-D array (n_images, n_pixels) of "

@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.scale import SymmetricalLogTransform
 
+from helpers._validation import check_numeric
 from helpers.plotting._style import CLASS_COLORS
 
 #: Colours of the groups, in order: the class palette reordered so that the first five stay
@@ -63,7 +64,7 @@ def plot_log_density_histograms(
         )
     groups = {}
     for name, values in log_densities.items():
-        arr = np.asarray(values, dtype=float)
+        arr = check_numeric(values, f"log_densities[{name!r}]")
         if arr.ndim != 1 or arr.size == 0:
             raise ValueError(
                 f"group {name!r} must be a non-empty 1-D array of log-densities; "

@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from helpers._validation import check_numeric, check_pixels, check_range
 from helpers.plotting._style import class_colors
 from helpers.plotting.regions import plot_activation_bounds, plot_observations
 
@@ -32,7 +33,7 @@ HIDDEN_AXES: tuple[str, str] = ("hidden unit 1", "hidden unit 2")
 
 def _check_images(X: Any, name: str = "X") -> np.ndarray:
     """Return ``X`` (rows of 784 pixels, one 28×28 image, or a stack) as shape (n_images, 28, 28)."""
-    X = np.asarray(X, dtype=float)
+    X = check_numeric(X, name)
     if X.ndim == 1 or X.shape == (DIGIT_SIDE, DIGIT_SIDE):
         X = X[np.newaxis, :]
     if X.ndim == 2 and X.shape[1] == DIGIT_SIDE**2:
@@ -80,10 +81,13 @@ def plot_digit(
     Axes
         Holding one ``AxesImage`` (``ax.images[0]``).
     """
-    ax = plt.gca() if ax is None else ax
     pixels = _check_images(image, "image")
     if len(pixels) != 1:
         raise ValueError(f"image must be a single image; got {len(pixels)}. Use one row.")
+    if vmin is not None and vmax is not None:
+        vmin, vmax = check_range((vmin, vmax), "(vmin, vmax)")
+        check_pixels(pixels, (vmin, vmax), "image")
+    ax = plt.gca() if ax is None else ax
     ax.imshow(pixels[0], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -115,10 +119,10 @@ def plot_digit_grid(
         One title per image.
     ncols : int, default 4
     marks : sequence of int or None, optional
-        For each image, the flat index of a pixel to circle (None: no circle).
+        For each image, the flat index of a pixel to circle, 0 to 783 (None: no circle).
     value_range : (low, high) or None, default (0, 1)
-        Grey scale limits (white = low, black = high, as ink on paper); None scales each image
-        to its own minimum and maximum.
+        Grey scale limits (white = low, black = high, as ink on paper), low < high, holding
+        every pixel; None scales each image to its own minimum and maximum.
     row_labels : sequence, optional
         A label for each row of the grid, written left of its first image.
     axes : array of Axes, optional
@@ -132,9 +136,22 @@ def plot_digit_grid(
     """
     images = _check_images(images, "images").reshape(-1, DIGIT_SIDE**2)
     n = len(images)
+    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
+        raise ValueError(f"ncols must be a whole number >= 1; got {ncols!r}.")
     for name, values in (("titles", titles), ("marks", marks)):
         if values is not None and len(values) != n:
             raise ValueError(f"{name} has {len(values)} entries for {n} images; give one each.")
+    if value_range is not None:
+        value_range = check_range(value_range, "value_range")
+        check_pixels(images, value_range, "images")
+    for i, mark in enumerate(marks if marks is not None else []):
+        if mark is not None and not (
+            isinstance(mark, (int, np.integer)) and 0 <= mark < DIGIT_SIDE**2
+        ):
+            raise ValueError(
+                f"marks[{i}]={mark!r} is not a pixel of a {DIGIT_SIDE}x{DIGIT_SIDE} image: give a "
+                f"flat pixel index 0-{DIGIT_SIDE**2 - 1} (row * {DIGIT_SIDE} + column) or None."
+            )
     nrows = int(np.ceil(n / ncols))
     if row_labels is not None and len(row_labels) != nrows:
         raise ValueError(
@@ -172,7 +189,7 @@ def plot_digit_sample(
     Parameters
     ----------
     X : array-like of shape (n_samples, 784)
-        Pixels in [0, 1].
+        Pixels in [0, 1] (0-255 pixels are refused, with the fix).
     y : array-like of shape (n_samples,)
         The digit of each row; rows are the sorted classes.
     n_per_class : int, default 8
@@ -187,8 +204,11 @@ def plot_digit_sample(
         the classes.
     """
     images = _check_images(X)
+    check_pixels(images, (0.0, 1.0), "X")
     y = np.asarray(y)
-    if len(y) != len(images):
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or len(y) != len(images):
         raise ValueError(f"X has {len(images)} images but y has {len(y)} labels; they must match.")
     if int(n_per_class) != n_per_class or n_per_class < 1:
         raise ValueError(f"n_per_class must be a positive integer; got {n_per_class!r}.")
@@ -239,7 +259,7 @@ def plot_fooling_images(
         With ``n_images`` image Axes and one colour-bar Axes.
     """
     images = _check_images(X)
-    hidden = np.asarray(hidden, dtype=float)
+    hidden = check_numeric(hidden, "hidden")
     n = len(images)
     if len(predicted) != n or len(probability) != n or hidden.ndim != 2 or len(hidden) != n:
         raise ValueError(
@@ -279,7 +299,7 @@ def plot_loss_curves(curves: Mapping[str, Sequence[float]], ax: Axes | None = No
     if not curves:
         raise ValueError("curves is empty; pass {name: model.loss_curve_} for each network.")
     for color, (name, curve) in zip(class_colors(len(curves)), curves.items()):
-        loss = np.asarray(curve, dtype=float)
+        loss = check_numeric(curve, f"curves[{name!r}]")
         if loss.ndim != 1 or loss.size == 0 or np.any(~np.isfinite(loss)) or np.any(loss <= 0):
             raise ValueError(
                 f"the loss curve of {name!r} must be a non-empty sequence of positive, finite "
@@ -402,8 +422,8 @@ def plot_confidence_ceiling(
     """
     ax = plt.gca() if ax is None else ax
     n = len(classes)
-    ceiling = np.asarray(ceiling, dtype=float)
-    reached = np.asarray(reached, dtype=float)
+    ceiling = check_numeric(ceiling, "ceiling")
+    reached = check_numeric(reached, "reached")
     series = [ceiling, reached] + ([] if unbounded is None else [np.asarray(unbounded, float)])
     if any(s.shape != (n,) for s in series):
         raise ValueError(

@@ -8,9 +8,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
+from helpers._validation import check_pixels
+
 
 def _square(image: np.ndarray, name: str) -> np.ndarray:
-    flat = np.asarray(image, dtype=float).ravel()
+    """The image as a square of pixels in [0, 1] (the range the digits are drawn on)."""
+    flat = check_pixels(image, (0.0, 1.0), name).ravel()
     side = int(round(np.sqrt(flat.size)))
     if side * side != flat.size or flat.size == 0:
         raise ValueError(
@@ -33,7 +36,8 @@ def plot_perturbed_digit(
     Parameters
     ----------
     original, perturbed : array-like of shape (side * side,) or (side, side)
-        The digit before and after the change.
+        The digit before and after the change, pixels in [0, 1] (0-255 pixels or NaN are
+        refused: they would be drawn as a white or empty square).
     titles : sequence of 3 str
         The title of each panel.
     axes : sequence of 3 Axes, optional

@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
+from helpers._validation import check_numeric, check_table
 from helpers.grids import ProbabilityGrid
 from helpers.plotting._style import class_colors
 
@@ -31,7 +32,7 @@ def _check_grid(grid: Any) -> ProbabilityGrid:
 
 
 def _check_2d(X: Any, name: str = "X") -> np.ndarray:
-    X = np.asarray(X, dtype=float)
+    X = check_numeric(X, name)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(
             f"{name} must have shape (n_samples, 2) to be drawn on a 2-D plot; got {X.shape}. "
@@ -243,7 +244,7 @@ def plot_uncertainty_region(
     if X is not None:
         _scatter_classes(ax, _check_2d(X), y, list(grid.classes))
     if point is not None:
-        px, py = np.asarray(point, dtype=float)
+        px, py = check_numeric(point, "point")
         ax.plot(px, py, marker="*", color="black", markersize=14, linestyle="none",
                 label=f"all classes at 1/{len(grid.classes)}")
     _label_axes(ax, grid.feature_names)
@@ -429,13 +430,9 @@ def plot_doubt_along_rays(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Axes
         With a logarithmic vertical axis.
     """
+    check_table(table, ("class", "travelled", "other classes"), "table",
+                "helpers.attacks.fools_along_rays")
     ax = plt.gca() if ax is None else ax
-    missing = {"class", "travelled", "other classes"} - set(table.columns)
-    if missing:
-        raise ValueError(
-            f"table lacks the columns {sorted(missing)}; pass the result of "
-            "helpers.attacks.fools_along_rays."
-        )
     classes = list(pd.unique(table["class"]))
     for color, label in zip(class_colors(len(classes)), classes):
         rows = table[table["class"] == label]

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from helpers._validation import check_table
 from helpers.plotting._style import class_colors
-from helpers.plotting.attacks import _check_columns
 from helpers.plotting.digits import DIGIT_SIDE, plot_digit
 
 #: Colour map of signed pixel changes: red adds ink, blue removes it, white is no change.
@@ -37,7 +37,7 @@ def plot_attack_gaps(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
         Points jittered (seeded) around each model's position, coloured by attack, a dashed
         line at 1 (the exact minimum), the y axis logarithmic.
     """
-    table = _check_columns(table, ["model", "attack", "ratio"], "table",
+    table = check_table(table, ["model", "attack", "ratio"], "table",
                            "a frame of attack sizes divided by exact minima")
     ax = plt.gca() if ax is None else ax
     models = list(dict.fromkeys(table["model"]))

@@ -18,10 +18,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg
-# Tests written ahead of the notebook changes they check (issue 14: navigation cells from
-# scripts/notebook_links.py, code lines within the site's column; issue 16: goals, summaries,
-# exercises); delete once those are merged.
-PENDING_TESTS := --ignore=tests/test_notebook_structure.py --ignore=tests/test_classroom_structure.py
 
 .PHONY: venv test unit nbval test-latest run notebooks site lab benchmark benchmark-lab clean
 
@@ -38,10 +34,10 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 ## The README's test command: unit tests and every notebook re-executed and compared.
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks $(NBVAL_OPTS) $(PENDING_TESTS)
+	$(BIN)/python -m pytest tests notebooks $(NBVAL_OPTS)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/test_site.py $(PENDING_TESTS)
+	$(BIN)/python -m pytest tests --ignore=tests/test_site.py
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS)
@@ -54,7 +50,7 @@ test-latest:
 	sed -e 's/[=<>~!].*//' -e '/^#/d' -e '/^$$/d' requirements.txt > $(LATEST_VENV)/unpinned.txt
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade -r $(LATEST_VENV)/unpinned.txt
 	$(LATEST_VENV)/bin/python -m pip install --quiet --no-deps -e .
-	$(LATEST_VENV)/bin/python benchmarks/latest.py $(PENDING_TESTS)
+	$(LATEST_VENV)/bin/python benchmarks/latest.py
 
 ## The README's main-job command: execute the whole series (outputs stored in the notebooks),
 ## then render the site from those outputs and print where to open it.

@@ -531,3 +531,38 @@ def test_each_notebook_page_has_a_binder_button_for_that_notebook(
     assert expected in visits[page_path].links
     assert (REPOSITORY / notebook).is_file(), f"the Binder button opens {notebook}, which does not exist"
     assert url in visits[page_path].links, "no repository button"
+
+
+#: The solutions of a notebook page: code cells tagged ``solution`` (collapsed by myst-nb's
+#: ``hide-cell``) and written solutions (a ``<details>`` whose summary says "Solution").
+SOLUTIONS_STATE = """() => {
+    const solutions = [
+        ...document.querySelectorAll(".cell.tag_solution details"),
+        ...[...document.querySelectorAll("details")].filter(d =>
+            (d.querySelector("summary")?.textContent || "").trim().startsWith("Solution")),
+    ];
+    return solutions.map(d => ({open: d.open, height: d.getBoundingClientRect().height}));
+}"""
+IS_SOLUTION_SUMMARY = """s => !!s.closest(".cell.tag_solution")
+    || s.textContent.trim().startsWith("Solution")"""
+
+
+@pytest.mark.parametrize("page_path", NOTEBOOK_PAGES)
+def test_each_notebook_page_has_collapsed_solutions_that_open(page_path: str, browser_context,
+                                                               site_url: str):
+    """Exercises' solutions start collapsed and open when their summary is clicked."""
+    page = _open(browser_context, site_url + page_path)
+    try:
+        closed = page.evaluate(SOLUTIONS_STATE)
+        for summary in page.locator("details > summary").all():
+            if summary.evaluate(IS_SOLUTION_SUMMARY):
+                summary.scroll_into_view_if_needed()
+                summary.click()
+        opened = page.evaluate(SOLUTIONS_STATE)
+    finally:
+        page.close()
+    assert len(closed) >= 2, f"{page_path}: {len(closed)} solutions found (each exercise has one)"
+    assert not any(state["open"] for state in closed), f"{page_path}: a solution starts open"
+    assert all(state["open"] for state in opened), f"{page_path}: a solution did not open"
+    grown = [after["height"] > before["height"] for before, after in zip(closed, opened)]
+    assert all(grown), f"{page_path}: an opened solution shows nothing more ({closed} -> {opened})"

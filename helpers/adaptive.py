@@ -31,6 +31,7 @@ from helpers.gradients import (
 )
 from helpers._validation import check_features, check_fitted, check_range
 from helpers.attacks import FoolImage
+from helpers.attacks._checks import _starting_image
 from helpers.density import ClassConditionalDensity
 from helpers.remedies import DensityGatedClassifier, MeinkeHeinClassifier, unfrozen
 
@@ -181,17 +182,7 @@ def adaptive_fool_image(
         raise ValueError(f"max_iter must be a whole number >= 1; got {max_iter!r}.")
     low, high = check_range(clip, "clip")
     n_features = int(model.n_features_in_)
-    if isinstance(start, str):
-        if start == "blank":
-            x0 = np.full(n_features, low)
-        elif start == "noise":
-            x0 = np.random.default_rng(random_state).uniform(low, high, size=n_features)
-        else:
-            raise ValueError(f"start must be 'blank', 'noise' or an image; got {start!r}.")
-    else:
-        x0 = check_features(start, n_features=n_features, name="start", allow_1d=True)[0]
-        if x0.min() < low or x0.max() > high:
-            raise ValueError(f"start has pixels outside clip=({low:g}, {high:g}); clip it first.")
+    x0 = _starting_image(start, n_features, (low, high), random_state, "adaptive_fool_image")
     gated = isinstance(model, DensityGatedClassifier)
 
     def probability(x: np.ndarray) -> float:

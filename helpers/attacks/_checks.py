@@ -77,6 +77,28 @@ def _check_box(
     return _check_clip(clip, X, name)
 
 
+def _starting_image(
+    start: Any, n_features: int, clip: tuple[float, float], random_state: int | None, task: str
+) -> np.ndarray:
+    """The first image of a fool search: ``"blank"`` (every pixel at the box's low end),
+    ``"noise"`` (uniform in the box, seeded by ``random_state``) or an image inside the box.
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+    """
+    low, high = clip
+    if isinstance(start, str):
+        if start == "blank":
+            return np.full(n_features, low)
+        if start == "noise":
+            return np.random.default_rng(random_state).uniform(low, high, size=n_features)
+        raise ValueError(f"start must be 'blank', 'noise' or an image; got {start!r}.")
+    x0 = check_features(start, n_features=n_features, name="start", allow_1d=True)[0]
+    _check_box(clip, x0[np.newaxis], "start", task)
+    return x0
+
+
 def _check_positive_int(value: Any, name: str) -> int:
     if not (isinstance(value, (int, np.integer)) and value >= 1):
         raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")

@@ -21,7 +21,7 @@ from helpers._validation import (
     check_range,
     model_input,
 )
-from helpers.attacks._checks import _check_box, _check_positive_int
+from helpers.attacks._checks import _check_box, _check_positive_int, _starting_image
 from helpers.network import ACTIVATIONS, check_network, propagate_between
 
 
@@ -332,16 +332,7 @@ def fool_image(
     n_features = gradients.n_input_features(model)
     check_class(model, target_class, "target_class")
     labels = np.asarray([target_class])
-    if isinstance(start, str):
-        if start == "blank":
-            x0 = np.full(n_features, low)
-        elif start == "noise":
-            x0 = np.random.default_rng(random_state).uniform(low, high, size=n_features)
-        else:
-            raise ValueError(f"start must be 'blank', 'noise' or an image; got {start!r}.")
-    else:
-        x0 = check_features(start, n_features=n_features, name="start", allow_1d=True)[0]
-        _check_box(clip, x0[np.newaxis], "start", "fool_image")
+    x0 = _starting_image(start, n_features, (low, high), random_state, "fool_image")
     goal = -np.log(confidence)
 
     def loss_and_gradient(z: np.ndarray) -> tuple[float, np.ndarray]:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN = re.compile(r"^\s*-?\s*([A-Za-z0-9_.\-\[\]]+)\s*==\s*([^\s#]+)")
@@ -62,8 +63,9 @@ def _third_party_imports() -> set[str]:
         sources += ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
     modules = set()
     for source in sources:
-        lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-        for node in ast.walk(ast.parse("\n".join(lines))):
+        # IPython's own transformer turns magics and shell escapes into Python (a line that
+        # merely starts with "!=" or "%" inside an expression stays as it is).
+        for node in ast.walk(ast.parse(TransformerManager().transform_cell(source))):
             if isinstance(node, ast.Import):
                 modules |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0:

@@ -96,3 +96,10 @@ def test_code_lines_fit_the_site_text_column(path: Path):
     assert not too_long, (
         f"{path.name}: code lines wider than the site's {CODE_COLUMNS} columns:\n  " + "\n  ".join(too_long)
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name[:2])
+def test_each_notebook_title_carries_its_file_number(path: Path):
+    """After a renumbering the title's "NN —" must follow the file name (the site's menu shows it)."""
+    title = _read(path).cells[0].source.splitlines()[0]
+    assert title.startswith(f"# {path.name[:2]} — "), f"{path.name} is titled {title!r}"

@@ -276,7 +276,7 @@ def test_step_by_feature_count_shrinks_and_ends_at_the_full_step():
 def test_step_by_feature_count_flips_with_only_those_features():
     model, X = _boxed_problem(2)
     eps = attacks.linf_step_by_feature_count(model, X[:1], [3])[0, 0]
-    W, b = model.coef_, model.intercept_
+    W = model.coef_
     c = int(model.predict(X[:1])[0])
     best = None
     for k in set(range(3)) - {c}:

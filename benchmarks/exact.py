@@ -3,26 +3,37 @@
 Run from the repository root (the project's venv; nothing beyond requirements.txt)::
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/exact.py solve --config lp &
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/exact.py solve --config interval &
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/exact.py solve --config interval \
+        --n-digits 40
+    # when interval has finished its 40 digits, a second lp process takes half of the rest
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/exact.py solve --config lp \
+        --part 1 --parts 2
     .venv/bin/python benchmarks/exact.py summary
 
 ``solve`` fits :func:`helpers.models.mnist_relu_network` on the bundled digits 0-3 (the series'
 split), takes the first ``--n-digits`` correctly classified test digits in a seeded random order,
-and for each solves :func:`helpers.attacks.minimal_perturbation_relu` (L-infinity, one program
-per class, ``time_limit`` 60 s per digit) with the configuration ``--config``:
+and for each solves :func:`helpers.attacks.minimal_perturbation_relu` (L-infinity,
+``time_limit`` 60 s per digit) with the configuration ``--config``:
 
-- ``lp``: interval bounds tightened by LP, layer by layer (MIPVerify), box cut to PGD's size,
-  one program with a binary per class (the default of the helper);
-- ``interval``: interval bounds only, the same box and program;
-- ``per-target``: LP bounds, one program per class instead.
+- ``lp``: interval bounds tightened by LP, layer by layer (MIPVerify), one program with a
+  binary per class (the default of the helper);
+- ``interval``: interval bounds only, the same program;
+- ``per-target``: LP bounds, one program per class instead (run on the first 40 digits only:
+  ``--n-digits 40``).
+
+In every configuration the search box is cut to the smaller of two PGD sizes: PGD on the
+log-loss and PGD on the surrogate margin (``smallest_pgd(loss="surrogate margin")``), which
+also moves the digits whose gradient is exactly zero.
 
 Every digit's answer is appended to ``benchmarks/results/exact-<config>.jsonl`` as it is solved
 (the progress file: a run can be stopped and resumed; solved digits are skipped). The attacks
 (FGSM's smallest step on a grid of 0.001, PGD's smallest size by bisection with 2 random
-restarts, DeepFool's L-infinity size, in the pixel box) are computed once for all digits and
-stored in ``benchmarks/results/exact-attacks.json``.
+restarts on the log-loss and on the surrogate margin, DeepFool's L-infinity size, in the pixel
+box) are computed once for all digits and stored in ``benchmarks/results/exact-attacks.json``,
+with whether each digit's last hidden layer is all zero.
 
-``summary`` writes ``benchmarks/results/exact.md`` from those files: per configuration, the
+``summary`` writes ``benchmarks/results/exact.md`` and ``exact.csv`` (one row per digit, read
+by notebook 07) from those files: per configuration, the
 share of digits solved to proven optimality (relative gap 1e-4), the per-digit solve time
 (median, 90th percentile, maximum), the binaries; the configurations side by side on the digits
 each of them finished; and the attacks' sizes divided by the exact minimum (median, 90th
@@ -32,6 +43,7 @@ percentile, maximum) over the proven-optimal digits.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -42,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers import attacks, data, models
+from helpers import attacks, data, models, network
 
 RESULTS = Path(__file__).parent / "results"
 CONFIGS = {
@@ -67,15 +79,19 @@ def _attacks(net, X, y, rows) -> dict:
     path = RESULTS / "exact-attacks.json"
     if path.exists():
         stored = json.loads(path.read_text())
-        if stored["rows"] == [int(r) for r in rows]:
-            return stored
+        if stored["rows"][:len(rows)] == [int(r) for r in rows]:  # the same digits, or more
+            return {key: values[:len(rows)] for key, values in stored.items()}
     fast = attacks.smallest_fgsm(net, X[rows], y[rows], np.arange(0.001, 0.5005, 0.001))
     pgd = attacks.smallest_pgd(net, X[rows], y[rows])
+    surrogate = attacks.smallest_pgd(net, X[rows], y[rows], loss="surrogate margin")
     fool = attacks.deepfool(net, X[rows], clip=(0.0, 1.0), max_step=0.1, max_iter=100)
+    last_hidden = network.forward_pass(net, X[rows]).activations[-2]
     stored = {
         "rows": [int(r) for r in rows],
+        "last_hidden_zero": [bool(v) for v in np.all(last_hidden == 0, axis=1)],
         "FGSM": [float(v) for v in fast.eps],
         "PGD": [float(v) for v in pgd.eps],
+        "PGD, surrogate margin": [float(v) for v in surrogate.eps],
         "DeepFool": [float(v) if ok else float("nan") for v, ok in
                      zip(np.abs(fool.delta).max(axis=1), fool.flipped)],
     }
@@ -83,17 +99,20 @@ def _attacks(net, X, y, rows) -> dict:
     return stored
 
 
-def solve(config: str, n_digits: int) -> None:
+def _upper_bounds(found: dict) -> np.ndarray:
+    """Per digit, the smaller of the two PGD sizes (inf where neither fooled it)."""
+    sizes = np.array([found["PGD"], found["PGD, surrogate margin"]], dtype=float)
+    return np.nanmin(np.where(np.isnan(sizes), np.inf, sizes), axis=0)
+
+
+def solve(config: str, n_digits: int, part: int = 0, parts: int = 1) -> None:
     net, X, y, rows, _, _ = _digits(n_digits)
     found = _attacks(net, X, y, rows)
+    mine = np.arange(len(rows)) % parts == part  # this process's share of the digits
     progress = RESULTS / f"exact-{config}.jsonl"
-    done = set()
-    if progress.exists():
-        done = {json.loads(line)["row"] for line in progress.read_text().splitlines() if line}
-    for row, pgd_eps in zip(rows, found["PGD"]):
-        if int(row) in done:
+    for row, upper in zip(rows[mine], _upper_bounds(found)[mine]):
+        if int(row) in _load(config):  # solved already (by this run, an earlier one, or another part)
             continue
-        upper = pgd_eps if np.isfinite(pgd_eps) else np.inf
         result = attacks.minimal_perturbation_relu(net, X[[row]], upper_bound=[upper],
                                                    time_limit=TIME_LIMIT, **CONFIGS[config])
         record = {"row": int(row), "eps": float(result.eps[0]), "status": result.status[0],
@@ -120,6 +139,25 @@ def _quantiles(values) -> str:
     return tuple(f"{v:.2f}" for v in (np.median(values), np.quantile(values, 0.9), values.max()))
 
 
+def _write_table(found: dict, solved: dict[str, dict[int, dict]], y: np.ndarray) -> None:
+    """``exact.csv``: one row per benchmark digit, the attacks' sizes and each configuration's
+    answer (what notebook 07 reads)."""
+    columns = ["test_row", "label", "last_hidden_zero", "FGSM", "PGD", "PGD, surrogate margin",
+               "DeepFool"]
+    keys = ("eps", "status", "lower_bound", "solve_time", "n_binaries")
+    columns += [f"{config} {key}" for config in CONFIGS for key in keys]
+    with (RESULTS / "exact.csv").open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for i, row in enumerate(found["rows"]):
+            values = [row, int(y[row]), found["last_hidden_zero"][i]]
+            values += [found[a][i] for a in ("FGSM", "PGD", "PGD, surrogate margin", "DeepFool")]
+            for config in CONFIGS:
+                answer = solved[config].get(row, {})
+                values += [answer.get(key, "") for key in keys]
+            writer.writerow(values)
+
+
 def summary(n_digits: int) -> None:
     net, X, y, rows, n_correct, accuracy = _digits(n_digits)
     found = _attacks(net, X, y, rows)
@@ -141,12 +179,13 @@ def summary(n_digits: int) -> None:
         f"- network: `models.mnist_relu_network()` (784-50-20-2-4, ReLU), test accuracy "
         f"{accuracy:.3f}; {n_correct} correctly classified test digits, of which the first "
         f"{len(rows)} in a seeded random order (seed {SEED}) are the benchmark's digits",
-        f"- each digit: time limit {TIME_LIMIT:g} s, relative gap 1e-4, box cut to PGD's size",
+        f"- each digit: time limit {TIME_LIMIT:g} s, relative gap 1e-4, box cut to the smaller "
+        "of the two PGD sizes (log-loss; surrogate margin)",
         "",
         "## Solver",
         "",
         "| configuration | digits finished | proven optimal | time median (s) | p90 (s) | "
-        "max (s) | binaries median | binaries max | proven lower bound / PGD size, median |",
+        "max (s) | binaries median | binaries max | proven lower bound / attack size, median |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for config, results in solved.items():
@@ -156,7 +195,8 @@ def summary(n_digits: int) -> None:
         binaries = [r["n_binaries"] for r in results.values()]
         optimal = sum(r["status"] == "optimal" for r in results.values())
         position = {row: i for i, row in enumerate(found["rows"])}
-        proven = np.median([r["lower_bound"] / found["PGD"][position[r["row"]]]
+        upper = _upper_bounds(found)
+        proven = np.median([r["lower_bound"] / upper[position[r["row"]]]
                             for r in results.values()])
         lines.append(
             f"| {config} ({CONFIGS[config]['bounds']} bounds, {CONFIGS[config]['formulation']}) "
@@ -192,13 +232,14 @@ def summary(n_digits: int) -> None:
               "proved optimal and the attack fooled:", "",
               "| attack | digits | median | p90 | max |", "| --- | ---: | ---: | ---: | ---: |"]
     position = {row: i for i, row in enumerate(found["rows"])}
-    for attack in ("FGSM", "PGD", "DeepFool"):
+    for attack in ("FGSM", "PGD", "PGD, surrogate margin", "DeepFool"):
         ratios = [found[attack][position[r]] / base[r]["eps"] for r in base
                   if base[r]["status"] == "optimal" and np.isfinite(found[attack][position[r]])]
         lines.append(f"| {attack} | {len(ratios)} | " + " | ".join(
             f"{v:.3f}" for v in (np.median(ratios), np.quantile(ratios, 0.9), np.max(ratios)))
             + " |" if ratios else f"| {attack} | 0 | — | — | — |")
     (RESULTS / "exact.md").write_text("\n".join(lines) + "\n")
+    _write_table(found, solved, y)
     print("\n".join(lines))
 
 
@@ -207,8 +248,13 @@ if __name__ == "__main__":
     parser.add_argument("command", choices=["solve", "summary"])
     parser.add_argument("--config", choices=sorted(CONFIGS), default="lp")
     parser.add_argument("--n-digits", type=int, default=200)
+    parser.add_argument("--part", type=int, default=0,
+                        help="with --parts: solve only the digits i with i %% parts == part")
+    parser.add_argument("--parts", type=int, default=1)
     arguments = parser.parse_args()
+    if not 0 <= arguments.part < arguments.parts:
+        parser.error("--part must be in 0 .. --parts - 1")
     if arguments.command == "solve":
-        solve(arguments.config, arguments.n_digits)
+        solve(arguments.config, arguments.n_digits, arguments.part, arguments.parts)
     else:
         summary(arguments.n_digits)

@@ -263,6 +263,73 @@ def loss_and_input_gradient(model: Any, X: Any, y: Any) -> tuple[np.ndarray, np.
     return loss, gradient
 
 
+def margin_and_surrogate_gradient(
+    model: Any, X: Any, y: Any, target: Any, relu_slope: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The logit margin ``logit_target - logit_y`` and its input gradient, for every row.
+
+    With ``relu_slope > 0`` the backward pass of a ReLU network treats every unit that is off
+    as if it had that slope (a leaky ReLU's derivative): a *surrogate* gradient. Where the
+    true gradient is exactly zero — every path to the logits runs through units that are off,
+    as at the origin of a 2-unit bottleneck — it still says which way to move the pixels so
+    that those units turn on; the forward pass, and so the margin, stays the network's own.
+    This is the idea of Athalye, Carlini and Wagner (ICML 2018) for attacking a model whose
+    gradient is useless: differentiate a close approximation instead.
+
+    Parameters
+    ----------
+    model : fitted LogisticRegression, other linear classifier, or MLPClassifier
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        The class to move away from (labels among ``model.classes_``).
+    target : array-like of shape (n_samples,)
+        The class to move towards, one per row, never equal to ``y``.
+    relu_slope : float, default 0
+        Derivative used for ReLU units that are off; 0 gives the exact gradient. Only
+        ``activation="relu"`` networks accept a non-zero slope.
+
+    Returns
+    -------
+    margin : ndarray of shape (n_samples,)
+        ``logit_target - logit_y``: positive once ``X`` is classified as ``target`` (or as a
+        third class above both).
+    gradient : ndarray of shape (n_samples, n_features)
+
+    Raises
+    ------
+    ValueError
+        If ``target`` equals ``y`` in some row, ``relu_slope`` is negative or not a number, or a
+        non-zero slope is asked of a model without ReLU units; as :func:`input_gradient`
+        otherwise.
+    """
+    X = _check_input(model, X)
+    source = class_indices(model, y, len(X))
+    goal = class_indices(model, target, len(X), name="target")
+    if np.any(source == goal):
+        row = int(np.flatnonzero(source == goal)[0])
+        raise ValueError(
+            f"target equals y in row {row}; a margin towards the class a row already has is "
+            "always 0. Give each row another class as its target."
+        )
+    if not (isinstance(relu_slope, (int, float)) and 0 <= relu_slope):
+        raise ValueError(f"relu_slope must be a number >= 0; got {relu_slope!r}.")
+    if relu_slope and getattr(model, "activation", None) != "relu":
+        raise ValueError(
+            "relu_slope > 0 replaces the derivative of ReLU units that are off; this model has "
+            "no ReLU units. Use relu_slope=0 (the exact gradient)."
+        )
+    forward = _forward(model, X)
+    if relu_slope:
+        leaky = [d + relu_slope * (1.0 - d) for d in forward.derivatives]
+        forward = _ForwardPass(logits=forward.logits, derivatives=leaky)
+    rows = np.arange(len(X))
+    margin = forward.logits[rows, goal] - forward.logits[rows, source]
+    upstream = np.zeros_like(forward.logits)
+    upstream[rows, goal], upstream[rows, source] = 1.0, -1.0
+    gradient = _backward(model, forward, upstream[:, np.newaxis, :])[:, 0, :]
+    return margin, gradient
+
+
 def input_gradient(model: Any, X: Any, y: Any) -> np.ndarray:
     """Gradient of the log-loss ``-log P(y | x)`` with respect to each input row.
 

@@ -7,7 +7,8 @@ One module per kind of attack; every public name is re-exported here, so
   the input (L2, L-infinity, inside a pixel box, one pixel), and fools along rays.
 - :mod:`helpers.attacks.milp` — the provably smallest change (L-infinity, L1) that fools a ReLU
   network, by mixed-integer linear programming (HiGHS through ``scipy.optimize.milp``).
-- :mod:`helpers.attacks.gradient` — FGSM, PGD and DeepFool, on exact input gradients.
+- :mod:`helpers.attacks.gradient` — FGSM, PGD and DeepFool, on exact input gradients, and PGD on
+  a surrogate margin gradient (for networks whose exact gradient is zero).
 - :mod:`helpers.attacks.search` — the one-pixel attack (a differential evolution, and a brute force
   over a grid of values for networks) and valid fool images (L-BFGS-B, evolution).
 - :mod:`helpers.attacks.evaluate` — measurements over a data set (accuracy under attack, the
@@ -35,7 +36,7 @@ from helpers.attacks.exact import (
     minimal_perturbation_linear_in_box,
     one_pixel_flips_linear,
 )
-from helpers.attacks.gradient import DeepFoolResult, deepfool, fgsm, pgd
+from helpers.attacks.gradient import DeepFoolResult, deepfool, fgsm, pgd, surrogate_pgd
 from helpers.attacks.milp import ExactMinimum, adversarial_within_relu, minimal_perturbation_relu
 from helpers.attacks.search import (
     FoolImage,
@@ -61,6 +62,7 @@ __all__ = [
     "DeepFoolResult",
     "fgsm",
     "pgd",
+    "surrogate_pgd",
     "deepfool",
     "OnePixelResult",
     "one_pixel_attack",

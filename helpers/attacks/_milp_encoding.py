@@ -8,6 +8,7 @@ one row (:class:`_Region`), pre-activation bounds by interval arithmetic and by 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,15 @@ from scipy.sparse import coo_array
 from sklearn.neural_network import MLPClassifier
 
 from helpers import gradients
+
+
+#: HiGHS options beyond those ``scipy.optimize.milp`` names, passed to HiGHS verbatim. Its
+#: sub-MIP heuristics (RINS, RENS) spent most of the root node's time on this series' network
+#: (measured in ``benchmarks/exact.py``'s development: 20 of 27 s on one digit) while the attack's
+#: bound already gives a good solution; without them the solve is the same, only faster. A SciPy
+#: whose HiGHS lacks them warns and solves with its defaults.
+HIGHS_MIP_OPTIONS: dict[str, Any] = {"mip_heuristic_run_rins": False,
+                                     "mip_heuristic_run_rens": False}
 
 
 def _output_weights(model: MLPClassifier) -> tuple[np.ndarray, np.ndarray]:
@@ -82,11 +92,19 @@ class _Encoding:
     def solve(self, objective: np.ndarray, integral: bool, time_limit: float | None = None,
               mip_rel_gap: float = 1e-6):
         """``scipy.optimize.milp`` on these rows (the LP relaxation unless ``integral``)."""
-        values, r, c = (np.concatenate(parts) for parts in zip(*self.triplets))
-        matrix = coo_array((values, (r, c)), shape=(self.n_rows, self.n_columns)).tocsr()
         options: dict[str, Any] = {"mip_rel_gap": mip_rel_gap}
         if time_limit is not None:
             options["time_limit"] = max(time_limit, 1e-3)
+        if integral:
+            options.update(HIGHS_MIP_OPTIONS)
+        with warnings.catch_warnings():  # scipy announces that it passes them on verbatim
+            warnings.filterwarnings("ignore", "Unrecognized options detected",
+                                    RuntimeWarning)
+            return self._milp(objective, integral, options)
+
+    def _milp(self, objective: np.ndarray, integral: bool, options: dict[str, Any]):
+        values, r, c = (np.concatenate(parts) for parts in zip(*self.triplets))
+        matrix = coo_array((values, (r, c)), shape=(self.n_rows, self.n_columns)).tocsr()
         return milp(
             objective,
             constraints=LinearConstraint(matrix, np.concatenate(self.row_low),

@@ -19,7 +19,7 @@ from helpers._validation import (
     model_input,
 )
 from helpers.attacks._checks import _check_eps, _check_positive_int, _prepare
-from helpers.attacks.gradient import deepfool, fgsm, pgd
+from helpers.attacks.gradient import deepfool, fgsm, pgd, surrogate_pgd
 
 
 def accuracy_under_attack(
@@ -151,6 +151,11 @@ def smallest_fgsm(
     return SmallestFGSM(eps=eps, delta=delta, fooled=~np.isnan(eps))
 
 
+#: ReLU slopes of the surrogate gradient that ``smallest_pgd(loss="surrogate margin")`` tries:
+#: on the series' ReLU network no single slope found the smallest change for every digit.
+SURROGATE_SLOPES: tuple[float, ...] = (0.1, 0.3, 1.0)
+
+
 @dataclass(frozen=True)
 class SmallestPGD:
     """The smallest L-infinity PGD size, by bisection, that misclassifies each row.
@@ -180,6 +185,7 @@ def smallest_pgd(
     n_steps: int = 20,
     clip: tuple[float, float] | None = (0.0, 1.0),
     random_state: int = 0,
+    loss: str = "log-loss",
 ) -> SmallestPGD:
     """For each row, the smallest L-infinity size at which PGD misclassifies it, by bisection.
 
@@ -205,6 +211,12 @@ def smallest_pgd(
     n_steps : int, default 20
     clip : (low, high) or None, default (0, 1)
     random_state : int, default 0
+    loss : {"log-loss", "surrogate margin"}, default "log-loss"
+        ``"log-loss"``: :func:`helpers.attacks.pgd`, the cross-entropy with exact gradients
+        (Madry et al.). ``"surrogate margin"``: :func:`helpers.attacks.surrogate_pgd` towards
+        each other class in turn, with each ReLU slope of ``SURROGATE_SLOPES`` (``2 * n_steps``
+        steps each), for networks whose exact gradient vanishes (units switched off, a
+        saturated softmax). Only ReLU networks take it.
 
     Returns
     -------
@@ -214,8 +226,10 @@ def smallest_pgd(
     ------
     ValueError
         As :func:`helpers.attacks.pgd`, and if ``high <= 0``, ``n_bisections < 1`` or
-        ``n_restarts < 0``.
+        ``n_restarts < 0``, or ``loss`` is unknown.
     """
+    if loss not in ("log-loss", "surrogate margin"):
+        raise ValueError(f"loss must be 'log-loss' or 'surrogate margin'; got {loss!r}.")
     if not _check_eps(high, "high") > 0:
         raise ValueError(f"high must be > 0 (the largest size tried); got {high!r}.")
     n_bisections = _check_positive_int(n_bisections, "n_bisections")
@@ -225,16 +239,29 @@ def smallest_pgd(
     y = np.asarray(y)
     gradients.class_indices(model, y, len(X))
 
+    if loss == "log-loss":
+        runs = [(restart, None, None) for restart in range(n_restarts + 1)]
+    else:
+        runs = [(restart, target, slope) for restart in range(n_restarts + 1)
+                for slope in SURROGATE_SLOPES for target in model.classes_]
+
     def fooling(rows: np.ndarray, eps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which of ``rows`` some run at its ``eps`` misclassifies, and those runs' changes."""
         fooled = np.zeros(len(rows), dtype=bool)
         delta = np.zeros((len(rows), X.shape[1]))
-        for restart in range(n_restarts + 1):
-            todo = np.flatnonzero(~fooled)
+        for restart, target, slope in runs:
+            todo = np.flatnonzero(~fooled & (y[rows] != target))
             if len(todo) == 0:
-                break
-            X_adv = pgd(model, X[rows[todo]], y[rows[todo]], eps[todo], n_steps=n_steps,
-                        clip=clip, random_start=restart > 0, random_state=random_state + restart)
+                continue
+            start = {"clip": clip, "random_start": restart > 0,
+                     "random_state": random_state + restart}
+            if target is None:
+                X_adv = pgd(model, X[rows[todo]], y[rows[todo]], eps[todo], n_steps=n_steps,
+                            **start)
+            else:
+                X_adv = surrogate_pgd(model, X[rows[todo]], y[rows[todo]], eps[todo],
+                                      np.full(len(todo), target), relu_slope=slope,
+                                      n_steps=2 * n_steps, **start)
             now = model.predict(X_adv) != y[rows[todo]]
             fooled[todo[now]] = True
             delta[todo[now]] = X_adv[now] - X[rows[todo[now]]]

@@ -311,6 +311,18 @@ def adversarial_within_relu(
     return np.array(answers, dtype=object)
 
 
+def _attack_sizes(model: MLPClassifier, X: np.ndarray, labels: np.ndarray, norm: str,
+                  clip: tuple[float, float]) -> np.ndarray:
+    """Per row, the smaller size of two PGD searches (log-loss, and surrogate margin)."""
+    sizes = np.full(len(X), np.inf)
+    for loss in ("log-loss", "surrogate margin"):
+        found = smallest_pgd(model, X, labels, clip=clip, loss=loss)
+        size = np.abs(found.delta)
+        size = size.max(axis=1) if norm == "inf" else size.sum(axis=1)
+        sizes = np.minimum(sizes, np.where(found.fooled, size, np.inf))
+    return sizes
+
+
 def _full_radius(x0: np.ndarray, norm: str, clip: tuple[float, float]) -> float:
     """A radius whose ball contains the whole box ``clip``."""
     reach = np.maximum(x0 - clip[0], clip[1] - x0)
@@ -355,9 +367,9 @@ def minimal_perturbation_relu(
     norm : {np.inf, 1}, default np.inf
     upper_bound : float or array-like of shape (n_samples,), optional
         A size (in ``norm``) at which a change is known to fool each row, for example an
-        attack's; the search box is cut to that ball. None: found here by PGD (the smallest
-        L-infinity PGD size by bisection, :func:`smallest_pgd`; for L1 the L1 size of that PGD
-        change). ``inf``: search the whole box. A row whose bound turns out too small is searched
+        attack's; the search box is cut to that ball. None: found here by PGD (the smaller of
+        :func:`smallest_pgd`'s two searches, the log-loss and the surrogate margin, which also
+        moves rows whose gradient is zero; for L1 the L1 size of that PGD change). ``inf``: search the whole box. A row whose bound turns out too small is searched
         again in the whole box.
     lower_bound : float or array-like of shape (n_samples,), default 0
         A size known to be too small to fool each row (added as a constraint).
@@ -419,11 +431,7 @@ def minimal_perturbation_relu(
         )
     if upper_bound is None:
         labels = model.classes_[gradients.logits(model, X).argmax(axis=1)]
-        found = smallest_pgd(model, X, labels, clip=clip)
-        size = np.abs(found.delta)
-        upper = np.where(found.fooled, size.max(axis=1) if norm == "inf" else size.sum(axis=1),
-                         np.inf)
-        upper = np.maximum(upper, lower)
+        upper = np.maximum(_attack_sizes(model, X, labels, norm, clip), lower)
     rows = [_search_row(model, x0, _Region(x0, norm, low, high, clip), bounds, formulation,
                         time_limit, margin, mip_rel_gap)
             for x0, low, high in zip(X, lower, upper)]

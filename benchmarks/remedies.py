@@ -13,7 +13,7 @@ the series' (``random_state=0``) for every seed. Results go to
 ``benchmarks/results/remedies.csv`` (one row per seed, model and measurement), which the
 notebook reads, and ``benchmarks/results/remedies.md`` (median [min, max] over the seeds;
 ``--markdown-only`` rewrites it from the CSV). On 2 shared cores with one BLAS thread the five
-seeds take about 3 minutes.
+seeds take about a minute.
 """
 
 from __future__ import annotations

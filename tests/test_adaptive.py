@@ -156,7 +156,8 @@ def test_smallest_passing_eps_finds_the_first_radius(meinke_hein, gated, data, p
         assert net.predict(X_adv)[0] == targets[i]
         smaller = [r for r in grid if r < eps]
         if smaller:  # the radius before it does not fool
-            X_less = adaptive.adaptive_pgd(net, None, X[i:i + 1], targets[i:i + 1], smaller[-1], 0.0)
+            X_less = adaptive.adaptive_pgd(net, None, X[i:i + 1], targets[i:i + 1], smaller[-1],
+                                           0.0)
             assert net.predict(X_less)[0] != targets[i]
     for i, eps in enumerate(smallest["with detector, PGD"]):
         if np.isfinite(eps):
@@ -167,6 +168,23 @@ def test_smallest_passing_eps_finds_the_first_radius(meinke_hein, gated, data, p
 def test_smallest_passing_eps_past_the_detector_needs_at_least_as_much(passing):
     smallest, _, _ = passing
     assert (smallest["with detector, PGD"] >= smallest["classifier alone, PGD"]).all()
+    # The adaptive column is the attacker's best of both attacks.
+    assert (smallest["with detector, adaptive PGD"] <= smallest["with detector, PGD"]).all()
+
+
+def test_smallest_passing_eps_adaptive_attack_passes_where_plain_pgd_does_not(meinke_hein,
+                                                                              gated, data):
+    # With large radii plain PGD leaves the typical range; climbing back into it through the
+    # density passes the detector at a smaller radius for some rows.
+    X, y = data
+    net, targets, grid = meinke_hein.classifier_, (y[:20] + 1) % 3, [0.5, 0.7, 1.0]
+    smallest = adaptive.smallest_passing_eps(net, gated, X[:20], targets, grid, density_weight=1.0)
+    adaptive_eps, plain_eps = smallest["with detector, adaptive PGD"], smallest["with detector, PGD"]
+    better = np.flatnonzero(adaptive_eps < plain_eps)
+    assert better.size > 0
+    for i in better:
+        X_adv = adaptive.adaptive_pgd(net, gated, X[i:i + 1], targets[i:i + 1], adaptive_eps[i], 1.0)
+        assert net.predict(X_adv)[0] == targets[i] and gated.accepts(X_adv)[0]
 
 
 def test_smallest_passing_eps_rejects_a_missing_detector(meinke_hein, data):

@@ -55,8 +55,8 @@ def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> 
 
     Gradient search through the model's density where it has one
     (:func:`helpers.adaptive.adaptive_fool_image`, from blank, then from noise), then the
-    evolutionary search (:func:`helpers.attacks.evolve_fool_image`, every model); the best of
-    them counts. Like each search, the sequence stops once one of them reaches
+    evolutionary search (:func:`helpers.attacks.evolve_fool_image`, which any model allows); the
+    best of them counts. Like each search, the sequence stops once one of them reaches
     ``search.confidence``: the later searches only run where the earlier ones fell short.
 
     Parameters
@@ -195,7 +195,8 @@ def near_data_detection(
         If ``detector`` is not a :class:`helpers.remedies.DensityGatedClassifier`.
     ValueError
         If ``eps`` is empty or holds a negative radius, ``X`` and ``X_reference`` do not have the
-        classifier's number of features, or ``y`` does not match ``X``.
+        classifier's number of features, ``y`` does not match ``X``, or ``X`` lies outside
+        ``clip``.
     """
     if not isinstance(detector, DensityGatedClassifier):
         raise TypeError(

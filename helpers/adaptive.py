@@ -10,7 +10,8 @@ log-density gradients of :mod:`helpers.gradients` (``gmm_log_density_gradient``,
 - :func:`adaptive_fool_image`: a box-constrained search for an image the remedy gives to one class
   with high confidence, through its density;
 - :func:`adaptive_pgd`: a targeted L-infinity PGD on ``log p(c | x) + lambda log p(x)``, which
-  passes a classifier and a density detector together (Carlini and Wagner, 2017).
+  passes a classifier and a density detector together (Carlini and Wagner, 2017);
+- :func:`smallest_passing_eps`: how large that change must be, with and without the detector.
 
 Nothing here draws.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
@@ -234,11 +236,19 @@ def _check_targets(classifier: Any, targets: Any, n_samples: int) -> np.ndarray:
 
 
 def _gate_gradient(detector: DensityGatedClassifier, X: np.ndarray) -> np.ndarray:
-    """Gradient of ``min(0, log p(x) - low) + min(0, high - log p(x))``: zero where accepted."""
-    log_density, gradient = log_density_and_gradient(detector.density_, X)
+    """Gradient of ``min(0, log p(x) - low) + min(0, high - log p(x))``: zero where accepted.
+
+    The density's gradient is only computed for the rows outside the typical range.
+    """
+    log_density = detector.density_.score_samples(X)
     low, high = detector.typical_range_
     direction = (log_density < low).astype(float) - (log_density > high).astype(float)
-    return direction[:, np.newaxis] * gradient
+    gradient = np.zeros_like(X)
+    outside = direction != 0
+    if outside.any():
+        gradient[outside] = direction[outside, np.newaxis] * log_density_and_gradient(
+            detector.density_, X[outside])[1]
+    return gradient
 
 
 def adaptive_pgd(
@@ -321,48 +331,101 @@ def adaptive_pgd(
     return X_adv
 
 
+#: The attacks of :func:`smallest_passing_eps`, in the order of its columns.
+PASSING_ATTACKS: tuple[str, ...] = (
+    "classifier alone, PGD", "with detector, PGD", "with detector, adaptive PGD"
+)
+
+
+def _first_success(
+    classifier: Any,
+    detector: DensityGatedClassifier,
+    X: np.ndarray,
+    targets: np.ndarray,
+    eps_grid: np.ndarray,
+    density_weight: float,
+    n_steps: int,
+    passing: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest radius of the grid fooling the classifier, and fooling it past the detector.
+
+    One :func:`adaptive_pgd` run per radius, on the rows not yet past the detector at that
+    radius (a superset of the rows not yet fooling the classifier), serves both. ``passing``:
+    radii already found by another attack (the smaller one counts); default none.
+    """
+    fooling = np.full(len(X), np.inf)
+    passing = np.full(len(X), np.inf) if passing is None else passing.copy()
+    for eps in eps_grid:
+        todo = np.flatnonzero(passing > eps)
+        if todo.size == 0:
+            break
+        X_adv = adaptive_pgd(classifier, detector, X[todo], targets[todo], eps, density_weight,
+                             n_steps)
+        fooled = classifier.predict(X_adv) == targets[todo]
+        fooling[todo[fooled & np.isinf(fooling[todo])]] = eps
+        passing[todo[fooled & detector.accepts(X_adv)]] = eps
+    return fooling, passing
+
+
 def smallest_passing_eps(
     classifier: Any,
-    detector: DensityGatedClassifier | None,
+    detector: DensityGatedClassifier,
     X: Any,
     targets: Any,
     eps_grid: Any,
-    density_weight: float = 0.0,
+    density_weight: float = 1.0,
     n_steps: int = 20,
-) -> np.ndarray:
-    """For every row, the smallest ``eps`` of a grid at which :func:`adaptive_pgd` succeeds.
+) -> pd.DataFrame:
+    """For every row, the smallest ``eps`` of a grid at which each of three attacks succeeds.
 
-    Success: ``classifier`` predicts the row's target and, unless ``detector`` is None, the
-    detector accepts the image.
+    The columns (:data:`PASSING_ATTACKS`): ``"classifier alone, PGD"``, plain targeted PGD
+    (:func:`adaptive_pgd` with ``density_weight=0``) succeeds once ``classifier`` predicts the
+    row's target; ``"with detector, PGD"``, the same attack, once the detector also accepts the
+    image; ``"with detector, adaptive PGD"``, the attacker's best of that plain attack and
+    :func:`adaptive_pgd` with ``density_weight`` under the same test (the adaptive attack only
+    runs where the plain one has not passed yet). The first two share their PGD runs.
 
     Parameters
     ----------
     classifier, X, targets, density_weight, n_steps
         See :func:`adaptive_pgd`.
-    detector : DensityGatedClassifier or None
-        None: success is fooling the classifier alone (and the attack is plain PGD).
+    detector : DensityGatedClassifier
+        Fitted; its ``accepts`` is the detector.
     eps_grid : array-like of shape (n_eps,)
         Increasing radii > 0.
+    density_weight : float, default 1
+        ``lambda`` of the adaptive attack, > 0.
 
     Returns
     -------
-    ndarray of shape (n_samples,)
-        ``np.inf`` where no radius of the grid succeeds.
+    DataFrame of shape (n_samples, 3)
+        One row per row of ``X``; ``np.inf`` where no radius of the grid succeeds.
+
+    Raises
+    ------
+    TypeError
+        If ``detector`` is not a :class:`DensityGatedClassifier`.
+    ValueError
+        If ``eps_grid`` is not an increasing 1-D array of radii > 0, ``density_weight <= 0``,
+        or as :func:`adaptive_pgd`.
     """
     eps_grid = np.asarray(eps_grid, dtype=float)
     if eps_grid.ndim != 1 or eps_grid.size == 0 or np.any(eps_grid <= 0) or np.any(np.diff(eps_grid) <= 0):
         raise ValueError(f"eps_grid must be a non-empty increasing 1-D array of radii > 0; got {eps_grid!r}.")
-    X = check_features(X)
+    if not isinstance(detector, DensityGatedClassifier):
+        raise TypeError(
+            "detector must be a fitted helpers.remedies.DensityGatedClassifier; got "
+            f"{type(detector).__name__}."
+        )
+    if not (np.isfinite(density_weight) and density_weight > 0):
+        raise ValueError(
+            f"density_weight must be a finite number > 0 (0 is the plain attack, already in the "
+            f"table); got {density_weight!r}."
+        )
+    check_fitted(classifier, "classifier")
+    X = check_features(X, n_features=int(classifier.n_features_in_))
     targets = _check_targets(classifier, targets, len(X))
-    smallest = np.full(len(X), np.inf)
-    for eps in eps_grid:
-        todo = np.isinf(smallest)
-        if not todo.any():
-            break
-        X_adv = adaptive_pgd(classifier, detector, X[todo], targets[todo], eps, density_weight,
-                             n_steps)
-        success = classifier.predict(X_adv) == targets[todo]
-        if detector is not None:
-            success &= detector.accepts(X_adv)
-        smallest[np.flatnonzero(todo)[success]] = eps
-    return smallest
+    alone, plain = _first_success(classifier, detector, X, targets, eps_grid, 0.0, n_steps)
+    adaptive_eps = _first_success(classifier, detector, X, targets, eps_grid, density_weight,
+                                  n_steps, passing=plain)[1]
+    return pd.DataFrame(dict(zip(PASSING_ATTACKS, [alone, plain, adaptive_eps])))

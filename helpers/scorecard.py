@@ -4,8 +4,11 @@
 far-away numbers, the mean maximum confidence and the max-confidence ROC AUC on images from
 elsewhere, and the best confidence that fools made *for the model* reach (:func:`best_fools`).
 :func:`near_data_detection` asks whether a density detector sees small adversarial changes of
-real digits. :func:`fit_networks`, :func:`fit_remedies` and :func:`fit_remedy_models` fit the
-models evaluated, for one seed. ``benchmarks/remedies.py`` runs the same functions over seeds. Nothing here draws.
+real digits (DeepFool, PGD). :func:`fit_networks`, :func:`fit_remedies` and
+:func:`fit_remedy_models` fit the models evaluated, for one seed, with the series' model
+builders (:mod:`helpers.models`; the ReLU network is :func:`helpers.models.mnist_relu_network`,
+the one of the exact-minimum notebook). ``benchmarks/remedies.py`` runs the same functions over
+seeds. Nothing here draws.
 """
 
 from __future__ import annotations
@@ -17,11 +20,10 @@ import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
-from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 
 from helpers import adaptive, attacks, models, ood
-from helpers._validation import check_features
+from helpers._validation import check_features, check_fitted, check_grid, check_labels
 from helpers.density import outlier_auc, tail_probability
 from helpers.remedies import DensityGatedClassifier, HiddenLayerRBFClassifier, MeinkeHeinClassifier
 
@@ -38,7 +40,8 @@ class FoolSearch:
     population, generations : int
         Of :func:`helpers.attacks.evolve_fool_image` (every model; only ``predict_proba``).
     confidence : float
-        Both searches stop once the target class reaches it.
+        Every search stops once the target class reaches it, and :func:`best_fools` then skips
+        the searches after it.
     """
 
     gradient_iterations: int = 30
@@ -51,9 +54,10 @@ def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> 
     """For every class, the most confident image the searches find, made for ``model``.
 
     Gradient search through the model's density where it has one
-    (:func:`helpers.adaptive.adaptive_fool_image`, from blank and from noise), and the
-    evolutionary search (:func:`helpers.attacks.evolve_fool_image`) for every model; the best of
-    them counts.
+    (:func:`helpers.adaptive.adaptive_fool_image`, from blank, then from noise), then the
+    evolutionary search (:func:`helpers.attacks.evolve_fool_image`, which any model allows); the
+    best of them counts. Like each search, the sequence stops once one of them reaches
+    ``search.confidence``: the later searches only run where the earlier ones fell short.
 
     Parameters
     ----------
@@ -80,11 +84,14 @@ def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> 
             except TypeError:  # no input gradient: the evolutionary search alone
                 break
             found.append((fool.probability, f"gradient from {start}", fool.image))
-        fool = attacks.evolve_fool_image(
-            model, target, confidence=search.confidence, population=search.population,
-            generations=search.generations, seed=seed,
-        )
-        found.append((fool.probability, "evolution", fool.image))
+            if fool.reached:
+                break
+        if not any(probability >= search.confidence for probability, _, _ in found):
+            fool = attacks.evolve_fool_image(
+                model, target, confidence=search.confidence, population=search.population,
+                generations=search.generations, seed=seed,
+            )
+            found.append((fool.probability, "evolution", fool.image))
         probability, name, image = max(found, key=lambda item: item[0])
         rows.append({"class": target, "confidence": probability, "search": name, "image": image})
     return pd.DataFrame(rows).set_index("class")
@@ -146,46 +153,86 @@ def near_data_detection(
     X_reference: Any,
     eps: Sequence[float],
     n_steps: int = 20,
+    clip: tuple[float, float] = (0.0, 1.0),
 ) -> pd.DataFrame:
     """Do small adversarial changes of real digits leave the detector's typical range?
 
-    PGD (L-infinity, :func:`helpers.attacks.pgd`) on ``classifier`` at every ``eps``; for the
-    digits it fools, the detector's two-sided typicality score
+    Two attacks on ``classifier``, both inside the pixel box ``clip``: DeepFool
+    (:func:`helpers.attacks.deepfool`, the smallest L2 change it finds, with its default 2 %
+    overshoot) and PGD (L-infinity, :func:`helpers.attacks.pgd`) at every ``eps``. For the digits
+    an attack fools, the detector's two-sided typicality score
     (:func:`helpers.density.tail_probability` of ``log p(x)`` among ``X_reference``) is compared
-    with that of the unchanged digits by the ROC AUC (0.5: the detector does not see them).
+    with that of the unchanged digits by the ROC AUC (:func:`helpers.density.outlier_auc`; 0.5:
+    the detector does not see them, 1: it flags every fooling image before any real digit).
 
     Parameters
     ----------
     classifier : fitted LogisticRegression or MLPClassifier
     detector : DensityGatedClassifier
         Fitted; its density and typical range are the detector.
-    X, y : array-like
-        Correctly classified real digits and their labels.
-    X_reference : array-like
+    X, y : array-like of shape (n_samples, n_features), (n_samples,)
+        Correctly classified real digits (inside ``clip``) and their labels.
+    X_reference : array-like of shape (n_reference, n_features)
         The digits the detector's range was set on (its training digits).
     eps : sequence of float
+        PGD radii, each >= 0 (at least one).
     n_steps : int, default 20
+        PGD steps.
+    clip : (low, high), default (0, 1)
+        The pixel box of both attacks.
 
     Returns
     -------
     DataFrame
-        Index ``eps``; columns ``fooled`` (share of digits PGD fools), ``detector AUC`` (NaN when
-        none is fooled) and ``accepted`` (share of the fooling images inside the typical range).
+        Index ``attack``: ``"DeepFool"``, then ``"PGD, eps=<eps>"`` for every ``eps``. Columns
+        ``fooled`` (share of the digits the attack fools), ``median Linf`` and ``median L2`` (of
+        the changes that fool), ``detector AUC`` and ``accepted`` (share of the fooling images
+        inside the typical range); the last four are NaN when no digit is fooled.
+
+    Raises
+    ------
+    TypeError
+        If ``detector`` is not a :class:`helpers.remedies.DensityGatedClassifier`.
+    ValueError
+        If ``eps`` is empty or holds a negative radius, ``X`` and ``X_reference`` do not have the
+        classifier's number of features, ``y`` does not match ``X``, or ``X`` lies outside
+        ``clip``.
     """
-    X = check_features(X)
-    reference = detector.density_.score_samples(X_reference)
+    if not isinstance(detector, DensityGatedClassifier):
+        raise TypeError(
+            "detector must be a fitted helpers.remedies.DensityGatedClassifier (its density and "
+            f"typical range are the detector); got {type(detector).__name__}."
+        )
+    check_fitted(classifier, "classifier")
+    check_fitted(detector, "detector")
+    eps = check_grid(eps, "eps")
+    n_features = int(classifier.n_features_in_)
+    X = check_features(X, n_features=n_features)
+    y = check_labels(classifier, y, len(X))
+    reference = detector.density_.score_samples(
+        check_features(X_reference, n_features=n_features, name="X_reference"))
     clean = tail_probability(detector.density_.score_samples(X), reference)
-    rows = {}
+    found = attacks.deepfool(classifier, X, clip=clip)
+    attacked = {"DeepFool": X + found.delta}
     for radius in eps:
-        X_adv = attacks.pgd(classifier, X, y, radius, n_steps=n_steps)
-        fooled = classifier.predict(X_adv) != np.asarray(y)
-        row = {"fooled": float(fooled.mean()), "detector AUC": np.nan, "accepted": np.nan}
+        attacked[f"PGD, eps={radius:g}"] = attacks.pgd(classifier, X, y, radius,
+                                                       n_steps=n_steps, clip=clip)
+    rows = {}
+    for name, X_adv in attacked.items():
+        fooled = classifier.predict(X_adv) != y
+        row = {"fooled": float(fooled.mean()), "median Linf": np.nan, "median L2": np.nan,
+               "detector AUC": np.nan, "accepted": np.nan}
         if fooled.any():
+            change = X_adv[fooled] - X[fooled]
             scores = tail_probability(detector.density_.score_samples(X_adv[fooled]), reference)
-            row["detector AUC"] = outlier_auc(clean, scores)
-            row["accepted"] = float(detector.accepts(X_adv[fooled]).mean())
-        rows[float(radius)] = row
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("eps")
+            row.update({
+                "median Linf": float(np.median(np.abs(change).max(axis=1))),
+                "median L2": float(np.median(np.linalg.norm(change, axis=1))),
+                "detector AUC": outlier_auc(clean, scores),
+                "accepted": float(detector.accepts(X_adv[fooled]).mean()),
+            })
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("attack")
 
 
 def fgsm_mistakes(
@@ -241,23 +288,6 @@ def fgsm_mistakes(
 # --- The models evaluated ----------------------------------------------------------------
 
 
-def _mnist_relu_network(random_state: int = models.MNIST_SEED) -> MLPClassifier:
-    """The series' network shape (50, 20, 2) with ReLU activations, Adam, seeded.
-
-    Private stand-in until ``helpers.models.mnist_relu_network`` (the exact-minimum work) lands;
-    the settings follow :func:`helpers.models.mnist_tanh_network`.
-    """
-    return MLPClassifier(
-        hidden_layer_sizes=models.MNIST_HIDDEN_LAYERS,
-        activation="relu",
-        solver="adam",
-        learning_rate_init=3e-3,
-        tol=1e-3,
-        max_iter=500,
-        random_state=random_state,
-    )
-
-
 #: The models :func:`fit_networks` fits, in the order of the evaluation table.
 NETWORK_NAMES: tuple[str, ...] = (
     "logistic regression", "identity network", "tanh network", "ReLU network"
@@ -271,6 +301,10 @@ def fit_networks(
     names: Sequence[str] = NETWORK_NAMES,
 ) -> dict[str, Any]:
     """Fit the series' linear model and its three networks, the networks seeded ``random_state``.
+
+    The builders of :mod:`helpers.models`: ``mnist_logistic_regression``,
+    ``mnist_identity_network``, ``mnist_tanh_network`` and ``mnist_relu_network`` (the ReLU
+    network of notebook 07 and ``benchmarks/exact.py``), with their settings unchanged.
 
     Parameters
     ----------
@@ -293,9 +327,9 @@ def fit_networks(
     seed = int(random_state)
     builders = {
         "logistic regression": models.mnist_logistic_regression,
-        "identity network": lambda: models.mnist_identity_network().set_params(random_state=seed),
-        "tanh network": lambda: models.mnist_tanh_network().set_params(random_state=seed),
-        "ReLU network": lambda: _mnist_relu_network(seed),
+        "identity network": lambda: models.mnist_identity_network(seed),
+        "tanh network": lambda: models.mnist_tanh_network(seed),
+        "ReLU network": lambda: models.mnist_relu_network(seed),
     }
     unknown = [name for name in names if name not in builders]
     if unknown:

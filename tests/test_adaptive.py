@@ -136,16 +136,68 @@ def test_adaptive_pgd_stays_in_the_ball_and_the_box(meinke_hein, gated, data):
     np.testing.assert_array_equal(plain, X[:10])
 
 
-def test_smallest_passing_eps_finds_the_first_radius(meinke_hein, data):
+@pytest.fixture(scope="module")
+def passing(meinke_hein, gated, data):
     X, y = data
-    net = meinke_hein.classifier_
     targets = (y[:10] + 1) % 3
     grid = [0.05, 0.2, 0.5]
-    smallest = adaptive.smallest_passing_eps(net, None, X[:10], targets, grid)
-    for i, eps in enumerate(smallest):
+    return adaptive.smallest_passing_eps(meinke_hein.classifier_, gated, X[:10], targets, grid,
+                                         density_weight=1.0), targets, grid
+
+
+def test_smallest_passing_eps_finds_the_first_radius(meinke_hein, gated, data, passing):
+    X, _ = data
+    smallest, targets, grid = passing
+    net = meinke_hein.classifier_
+    assert list(smallest.columns) == list(adaptive.PASSING_ATTACKS)
+    for i, eps in enumerate(smallest["classifier alone, PGD"]):
+        assert np.isfinite(eps)  # 0.5 moves every row of these blobs anywhere
+        X_adv = adaptive.adaptive_pgd(net, None, X[i:i + 1], targets[i:i + 1], eps, 0.0)
+        assert net.predict(X_adv)[0] == targets[i]
+        smaller = [r for r in grid if r < eps]
+        if smaller:  # the radius before it does not fool
+            X_less = adaptive.adaptive_pgd(net, None, X[i:i + 1], targets[i:i + 1], smaller[-1],
+                                           0.0)
+            assert net.predict(X_less)[0] != targets[i]
+    for i, eps in enumerate(smallest["with detector, PGD"]):
         if np.isfinite(eps):
             X_adv = adaptive.adaptive_pgd(net, None, X[i:i + 1], targets[i:i + 1], eps, 0.0)
-            assert net.predict(X_adv)[0] == targets[i]
+            assert net.predict(X_adv)[0] == targets[i] and gated.accepts(X_adv)[0]
+
+
+def test_smallest_passing_eps_past_the_detector_needs_at_least_as_much(passing):
+    smallest, _, _ = passing
+    assert (smallest["with detector, PGD"] >= smallest["classifier alone, PGD"]).all()
+    # The adaptive column is the attacker's best of both attacks.
+    assert (smallest["with detector, adaptive PGD"] <= smallest["with detector, PGD"]).all()
+
+
+def test_smallest_passing_eps_adaptive_attack_passes_where_plain_pgd_does_not(meinke_hein,
+                                                                              gated, data):
+    # With large radii plain PGD leaves the typical range; climbing back into it through the
+    # density passes the detector at a smaller radius for some rows.
+    X, y = data
+    net, targets, grid = meinke_hein.classifier_, (y[:20] + 1) % 3, [0.5, 0.7, 1.0]
+    smallest = adaptive.smallest_passing_eps(net, gated, X[:20], targets, grid, density_weight=1.0)
+    adaptive_eps, plain_eps = smallest["with detector, adaptive PGD"], smallest["with detector, PGD"]
+    better = np.flatnonzero(adaptive_eps < plain_eps)
+    assert better.size > 0
+    for i in better:
+        X_adv = adaptive.adaptive_pgd(net, gated, X[i:i + 1], targets[i:i + 1], adaptive_eps[i], 1.0)
+        assert net.predict(X_adv)[0] == targets[i] and gated.accepts(X_adv)[0]
+
+
+def test_smallest_passing_eps_rejects_a_missing_detector(meinke_hein, data):
+    X, y = data
+    with pytest.raises(TypeError, match="DensityGatedClassifier"):
+        adaptive.smallest_passing_eps(meinke_hein.classifier_, None, X[:2], y[:2], [0.1])
+
+
+def test_smallest_passing_eps_rejects_a_zero_density_weight(meinke_hein, gated, data):
+    X, y = data
+    with pytest.raises(ValueError, match="density_weight"):
+        adaptive.smallest_passing_eps(meinke_hein.classifier_, gated, X[:2], y[:2], [0.1],
+                                      density_weight=0.0)
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -165,7 +217,7 @@ def test_adaptive_pgd_rejects_bad_arguments(meinke_hein, gated, data, kwargs, ma
         adaptive.adaptive_pgd(**arguments)
 
 
-def test_smallest_passing_eps_rejects_a_bad_grid(meinke_hein, data):
+def test_smallest_passing_eps_rejects_a_bad_grid(meinke_hein, gated, data):
     X, y = data
     with pytest.raises(ValueError, match="eps_grid"):
-        adaptive.smallest_passing_eps(meinke_hein.classifier_, None, X[:2], y[:2], [0.2, 0.1])
+        adaptive.smallest_passing_eps(meinke_hein.classifier_, gated, X[:2], y[:2], [0.2, 0.1])

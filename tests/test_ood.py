@@ -117,6 +117,9 @@ def test_mmc_and_auc(digits_like):
     assert ood.max_confidence_auc(model, X, X) == pytest.approx(0.5)
     summary = ood.outsider_summary(model, X, {"far": far})
     assert set(summary) == {"MMC test digits", "MMC far", "AUC far"}
+    assert summary["MMC test digits"] == pytest.approx(ood.mean_max_confidence(model, X))
+    assert summary["MMC far"] == pytest.approx(ood.mean_max_confidence(model, far))
+    assert summary["AUC far"] == pytest.approx(ood.max_confidence_auc(model, X, far))
 
 
 def test_far_away_summary_and_spread(relu_net):

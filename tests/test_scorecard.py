@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 
-from helpers import data, remedies, scorecard
+from helpers import attacks, data, models, remedies, scorecard
 from helpers.density import ClassConditionalDensity
 
 SMALL_SEARCH = scorecard.FoolSearch(gradient_iterations=20, population=4, generations=5)
@@ -40,6 +41,24 @@ def test_best_fools_gives_one_row_per_class(fitted):
         assert row["confidence"] == pytest.approx(proba)
 
 
+def test_best_fools_stops_once_a_search_reaches_the_confidence(fitted, monkeypatch):
+    # From blank, the gradient search reaches 0.99 for classes 0 and 1 of the logistic
+    # regression, not for class 2 (the middle blob): only class 2 goes on to the evolution.
+    evolved = []
+    evolve = scorecard.attacks.evolve_fool_image
+
+    def counting(model, target, **options):
+        evolved.append(target)
+        return evolve(model, target, **options)
+
+    monkeypatch.setattr(scorecard.attacks, "evolve_fool_image", counting)
+    fools = scorecard.best_fools(fitted["logistic regression"], SMALL_SEARCH)
+    assert (fools.loc[[0, 1], "confidence"] >= SMALL_SEARCH.confidence).all()
+    assert list(fools.loc[[0, 1], "search"]) == ["gradient from blank"] * 2
+    assert fools.loc[2, "confidence"] < SMALL_SEARCH.confidence
+    assert evolved == [2]
+
+
 def test_best_fools_without_gradient_uses_evolution_only(blobs):
     X, y = blobs
     svm = CalibratedClassifierCV(SVC(), cv=3, ensemble=False).fit(X, y)
@@ -60,15 +79,88 @@ def test_evaluate_models_has_every_column(fitted, blobs):
     assert "fooled: mean" not in without.columns
 
 
-def test_near_data_detection_reports_each_eps(fitted, blobs):
+@pytest.fixture(scope="module")
+def small_net(blobs):
     X, y = blobs
-    net = MLPClassifier((8,), max_iter=3000, random_state=0).fit(X, y)
-    correct = net.predict(X) == y
-    near = scorecard.near_data_detection(net, fitted["gated"], X[correct][:30], y[correct][:30], X,
-                                         eps=[0.0, 0.3])
-    assert list(near.index) == [0.0, 0.3]
-    assert near.loc[0.0, "fooled"] == 0 and np.isnan(near.loc[0.0, "detector AUC"])
-    assert 0 < near.loc[0.3, "fooled"] <= 1
+    return MLPClassifier((8,), max_iter=3000, random_state=0).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def near(small_net, fitted, blobs):
+    X, y = blobs
+    correct = small_net.predict(X) == y
+    return scorecard.near_data_detection(small_net, fitted["gated"], X[correct][:30],
+                                         y[correct][:30], X, eps=[0.0, 0.3])
+
+
+def test_near_data_detection_reports_deepfool_and_each_eps(near):
+    assert list(near.index) == ["DeepFool", "PGD, eps=0", "PGD, eps=0.3"]
+    assert near.loc["PGD, eps=0", "fooled"] == 0
+    assert near.loc["PGD, eps=0"].drop("fooled").isna().all()
+    assert 0 < near.loc["PGD, eps=0.3", "fooled"] <= 1
+    assert near.loc["PGD, eps=0.3", "median Linf"] <= 0.3 + 1e-12
+    for column in ["detector AUC", "accepted"]:
+        assert 0 <= near.loc["PGD, eps=0.3", column] <= 1
+
+
+def test_near_data_detection_deepfool_row_is_deepfool_in_the_box(near, small_net, blobs):
+    X, y = blobs
+    correct = small_net.predict(X) == y
+    found = attacks.deepfool(small_net, X[correct][:30], clip=(0.0, 1.0))
+    assert near.loc["DeepFool", "fooled"] == pytest.approx(found.flipped.mean())
+    assert near.loc["DeepFool", "median L2"] == pytest.approx(np.median(found.norm[found.flipped]))
+    # DeepFool looks for the nearest border: a smaller change than PGD's 0.3 in every pixel.
+    assert near.loc["DeepFool", "median L2"] < near.loc["PGD, eps=0.3", "median L2"]
+
+
+def test_near_data_detection_sees_changes_far_from_the_data(small_net, fitted, blobs):
+    # Digits moved to a corner of the box leave the detector's typical range: AUC near 1.
+    X, y = blobs
+    correct = small_net.predict(X) == y
+    far = scorecard.near_data_detection(small_net, fitted["gated"], X[correct][:30],
+                                        y[correct][:30], X, eps=[1.0], n_steps=40)
+    assert far.loc["PGD, eps=1", "detector AUC"] > 0.9
+    assert far.loc["PGD, eps=1", "accepted"] < 0.5
+
+
+def test_near_data_detection_rejects_a_detector_without_density(small_net, fitted, blobs):
+    X, y = blobs
+    with pytest.raises(TypeError, match="DensityGatedClassifier"):
+        scorecard.near_data_detection(small_net, fitted["logistic regression"], X[:5], y[:5], X,
+                                      eps=[0.1])
+
+
+def test_near_data_detection_rejects_an_unfitted_detector(small_net, blobs):
+    X, y = blobs
+    with pytest.raises(NotFittedError, match="detector"):
+        scorecard.near_data_detection(small_net, remedies.DensityGatedClassifier(), X[:5], y[:5],
+                                      X, eps=[0.1])
+
+
+@pytest.mark.parametrize("eps", [[], [-0.1]])
+def test_near_data_detection_rejects_a_bad_eps(small_net, fitted, blobs, eps):
+    X, y = blobs
+    with pytest.raises(ValueError, match="eps"):
+        scorecard.near_data_detection(small_net, fitted["gated"], X[:5], y[:5], X, eps=eps)
+
+
+def test_near_data_detection_rejects_reference_digits_of_another_width(small_net, fitted, blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="X_reference"):
+        scorecard.near_data_detection(small_net, fitted["gated"], X[:5], y[:5], X[:, :3],
+                                      eps=[0.1])
+
+
+def test_near_data_detection_rejects_labels_that_do_not_match(small_net, fitted, blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="one label per row"):
+        scorecard.near_data_detection(small_net, fitted["gated"], X[:5], y[:4], X, eps=[0.1])
+
+
+def test_near_data_detection_rejects_digits_outside_the_box(small_net, fitted, blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="clip"):
+        scorecard.near_data_detection(small_net, fitted["gated"], X[:5] + 2, y[:5], X, eps=[0.1])
 
 
 def test_fgsm_mistakes_counts_errors_and_their_confidence(fitted, blobs):
@@ -89,15 +181,23 @@ def test_fgsm_mistakes_counts_errors_and_their_confidence(fitted, blobs):
 def test_fit_remedy_models_fits_the_eight_models():
     X_all, y_all = data.load_mnist_digits(digits=(0, 1, 2, 3))
     X_train, X, y_train, _ = data.split_digits(X_all, y_all, test_size=0.5, random_state=0)
-    models = scorecard.fit_remedy_models(X_train[:400], y_train[:400], random_state=0)
-    assert list(models) == ["logistic regression", "identity network", "tanh network",
+    fitted = scorecard.fit_remedy_models(X_train[:400], y_train[:400], random_state=0)
+    assert list(fitted) == ["logistic regression", "identity network", "tanh network",
                             "ReLU network", "RBF SVM", "RBF SVM on layer 3", "density-gated",
                             "Meinke-Hein (ReLU)"]
-    for model in models.values():
+    for model in fitted.values():
         np.testing.assert_allclose(model.predict_proba(X[:10]).sum(axis=1), 1.0)
     # The remedies reuse the fitted networks instead of training new ones.
-    assert models["Meinke-Hein (ReLU)"].classifier_.estimator is models["ReLU network"]
-    assert models["RBF SVM on layer 3"].network_ is models["identity network"]
+    assert fitted["Meinke-Hein (ReLU)"].classifier_.estimator is fitted["ReLU network"]
+    assert fitted["RBF SVM on layer 3"].network_ is fitted["identity network"]
+
+
+def test_fit_networks_uses_the_series_relu_network():
+    # One ReLU network in the series: the one of notebook 07 (helpers.models), seeded.
+    X, y = data.load_mnist_digits(digits=(0, 1))
+    relu = scorecard.fit_networks(X[:300], y[:300], random_state=3,
+                                  names=["ReLU network"])["ReLU network"]
+    assert relu.get_params() == models.mnist_relu_network(3).get_params()
 
 
 def test_fit_networks_rejects_an_unknown_name():

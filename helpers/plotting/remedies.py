@@ -51,7 +51,7 @@ def plot_confidence_along_rays(
         ax.axhline(1.0 / n_classes, color="0.4", linestyle=":", label=f"1/{n_classes}")
     ax.set_xscale("log")
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel(r"scale $\alpha$ of the noise image $\alpha x$")
+    ax.set_xlabel(r"scale $\alpha$ of the input image $\alpha x$")
     ax.set_ylabel("highest class probability (median, 10-90 %)")
     ax.legend(fontsize="small")
     return ax

@@ -66,7 +66,9 @@ TIME_LIMIT = 60.0
 SEED = 0
 
 
-def _digits(n_digits: int):
+def benchmark_digits(n_digits: int):
+    """The fitted network, the test split, the benchmark's digits (rows of it), and the number
+    and accuracy of the correctly classified test digits."""
     X, y = data.load_mnist_digits(digits=(0, 1, 2, 3))
     X_train, X_test, y_train, y_test = data.split_digits(X, y, test_size=0.25, random_state=0)
     net = models.mnist_relu_network().fit(X_train, y_train)
@@ -106,7 +108,7 @@ def _upper_bounds(found: dict) -> np.ndarray:
 
 
 def solve(config: str, n_digits: int, part: int = 0, parts: int = 1) -> None:
-    net, X, y, rows, _, _ = _digits(n_digits)
+    net, X, y, rows, _, _ = benchmark_digits(n_digits)
     found = _attacks(net, X, y, rows)
     mine = np.arange(len(rows)) % parts == part  # this process's share of the digits
     progress = RESULTS / f"exact-{config}.jsonl"
@@ -159,7 +161,7 @@ def _write_table(found: dict, solved: dict[str, dict[int, dict]], y: np.ndarray)
 
 
 def summary(n_digits: int) -> None:
-    net, X, y, rows, n_correct, accuracy = _digits(n_digits)
+    net, X, y, rows, n_correct, accuracy = benchmark_digits(n_digits)
     found = _attacks(net, X, y, rows)
     solved = {config: _load(config) for config in CONFIGS}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -203,10 +205,12 @@ def summary(n_digits: int) -> None:
             f"| {len(results)} of {len(rows)} | {optimal} ({optimal / len(results):.1%}) | "
             + " | ".join(_quantiles(times))
             + f" | {np.median(binaries):.0f} | {max(binaries)} | {proven:.2f} |")
-    unfinished = [config for config, results in solved.items() if len(results) < len(rows)]
-    if unfinished:
-        lines += ["", f"Not finished: {', '.join(unfinished)} (the runs were stopped; `solve` "
-                  "resumes them, skipping the digits already in the progress files)."]
+    fewer = [f"{config} ({len(results)})" for config, results in solved.items()
+             if len(results) < len(rows)]
+    if fewer:
+        lines += ["", f"On fewer than the {len(rows)} digits: {', '.join(fewer)} — by design "
+                  "(the docstring's commands) or because the run was stopped; `solve` resumes, "
+                  "skipping the digits already in the progress files."]
     lines += ["", "Side by side, on the digits both configurations finished:", ""]
     base = solved["lp"]
     for config in ("interval", "per-target"):
@@ -232,12 +236,18 @@ def summary(n_digits: int) -> None:
               "proved optimal and the attack fooled:", "",
               "| attack | digits | median | p90 | max |", "| --- | ---: | ---: | ---: | ---: |"]
     position = {row: i for i, row in enumerate(found["rows"])}
+    groups = {"": (True, False), " (last hidden layer off)": (True,),
+              " (last hidden layer on)": (False,)}
     for attack in ("FGSM", "PGD", "PGD, surrogate margin", "DeepFool"):
-        ratios = [found[attack][position[r]] / base[r]["eps"] for r in base
-                  if base[r]["status"] == "optimal" and np.isfinite(found[attack][position[r]])]
-        lines.append(f"| {attack} | {len(ratios)} | " + " | ".join(
-            f"{v:.3f}" for v in (np.median(ratios), np.quantile(ratios, 0.9), np.max(ratios)))
-            + " |" if ratios else f"| {attack} | 0 | — | — | — |")
+        for group, off in groups.items():
+            ratios = [found[attack][position[r]] / base[r]["eps"] for r in base
+                      if base[r]["status"] == "optimal"
+                      and found["last_hidden_zero"][position[r]] in off
+                      and np.isfinite(found[attack][position[r]])]
+            lines.append(f"| {attack}{group} | {len(ratios)} | " + " | ".join(
+                f"{v:.3f}" for v in (np.median(ratios), np.quantile(ratios, 0.9),
+                                     np.max(ratios))) + " |" if ratios
+                else f"| {attack}{group} | 0 | — | — | — |")
     (RESULTS / "exact.md").write_text("\n".join(lines) + "\n")
     _write_table(found, solved, y)
     print("\n".join(lines))

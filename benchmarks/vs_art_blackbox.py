@@ -18,7 +18,8 @@ attacks need only predictions. Both sides attack the same fitted
 - ART's pixel attack (Su et al., 2019: differential evolution over a few pixels; ``th=None``,
   ``es=1``, 20 iterations) through ``BlackBoxClassifierNeuralNetwork`` on 28 x 28 x 1 images;
 - the helpers' white-box attacks: PGD's smallest L-infinity size by bisection
-  (:func:`helpers.attacks.smallest_pgd`) and DeepFool in the pixel box;
+  (:func:`helpers.attacks.smallest_pgd`, on the log-loss and on the surrogate margin) and
+  DeepFool in the pixel box;
 - the exact minimal L-infinity change (:func:`helpers.attacks.minimal_perturbation_relu`), read
   from ``benchmarks/results/exact-lp.jsonl`` where it was proven optimal.
 
@@ -45,21 +46,18 @@ import numpy as np
 from art.attacks.evasion import HopSkipJump, PixelAttack
 from art.estimators.classification import BlackBoxClassifier, BlackBoxClassifierNeuralNetwork
 
-from helpers import attacks, data, models
+import exact  # benchmarks/exact.py, beside this script
+from helpers import attacks
 
 RESULTS = Path(__file__).parent / "results"
-SEED = 0  # the digits of benchmarks/exact.py
 #: Differential-evolution iterations of ART's pixel attack (its default, 100, took over two
 #: minutes per digit on this machine).
 PIXEL_ITERATIONS = 20
 
 
 def _digits(n_digits: int):
-    X, y = data.load_mnist_digits(digits=(0, 1, 2, 3))
-    X_train, X_test, y_train, y_test = data.split_digits(X, y, test_size=0.25, random_state=0)
-    net = models.mnist_relu_network().fit(X_train, y_train)
-    correct = np.flatnonzero(net.predict(X_test) == y_test)
-    rows = np.random.default_rng(SEED).permutation(correct)[:n_digits]
+    """The network and the first ``n_digits`` digits of ``benchmarks/exact.py``."""
+    net, X_test, y_test, rows, _, _ = exact.benchmark_digits(n_digits)
     return net, X_test[rows], y_test[rows], rows
 
 
@@ -91,6 +89,10 @@ def main(n_digits: int) -> None:
             X.reshape(-1, 28, 28, 1), y=one_hot).reshape(len(X), -1))
     pgd_found, seconds = _timed(lambda: attacks.smallest_pgd(net, X, y))
     changed["helpers PGD, smallest L-inf (white-box)"] = (X + pgd_found.delta, seconds)
+    surrogate, seconds = _timed(lambda: attacks.smallest_pgd(net, X, y,
+                                                             loss="surrogate margin"))
+    changed["helpers PGD on the surrogate margin, smallest L-inf (white-box)"] = (
+        X + surrogate.delta, seconds)
     fool, seconds = _timed(lambda: attacks.deepfool(net, X, clip=(0.0, 1.0), max_step=0.1,
                                                     max_iter=100))
     changed["helpers DeepFool, pixel box (white-box)"] = (X + fool.delta, seconds)

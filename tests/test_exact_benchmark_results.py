@@ -1,0 +1,53 @@
+"""The committed results of ``benchmarks/exact.py`` (read by notebook 07) hold together."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import attacks, data, models
+
+TABLE = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "exact.csv"
+ATTACKS = ("FGSM", "PGD", "PGD, surrogate margin", "DeepFool")
+
+
+@pytest.fixture(scope="module")
+def table():
+    return pd.read_csv(TABLE)
+
+
+@pytest.fixture(scope="module")
+def proven(table):
+    return table[table["lp status"] == "optimal"]
+
+
+def test_every_proven_minimum_has_its_lower_bound_within_the_gap(proven):
+    assert len(proven) > 0
+    assert np.all(proven["lp lower_bound"] >= (1 - 1e-4) * proven["lp eps"])
+    assert np.all(proven["lp lower_bound"] <= proven["lp eps"] * (1 + 1e-9))
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_no_attack_goes_below_a_proven_minimum(proven, attack):
+    sizes = proven[attack].to_numpy(dtype=float)
+    found = np.isfinite(sizes)
+    assert np.all(sizes[found] >= (1 - 1e-4) * proven["lp eps"].to_numpy()[found])
+
+
+def test_both_bound_methods_agree_where_both_proved(table):
+    both = table[(table["lp status"] == "optimal") & (table["interval status"] == "optimal")]
+    assert len(both) > 0
+    np.testing.assert_allclose(both["interval eps"], both["lp eps"], rtol=2e-4)
+
+
+def test_the_easiest_proven_digit_is_solved_again_to_the_same_minimum(proven):
+    """Refit the benchmark's network and re-solve the proven digit with the fewest binaries."""
+    easiest = proven.nsmallest(1, "lp n_binaries").iloc[0]
+    X, y = data.load_mnist_digits(digits=(0, 1, 2, 3))
+    X_train, X_test, y_train, _ = data.split_digits(X, y, test_size=0.25, random_state=0)
+    net = models.mnist_relu_network().fit(X_train, y_train)
+    row = int(easiest["test_row"])
+    again = attacks.minimal_perturbation_relu(net, X_test[[row]], time_limit=30)
+    assert again.status[0] == "optimal"
+    np.testing.assert_allclose(again.eps[0], easiest["lp eps"], rtol=2e-4)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import matplotlib as mpl
-from cycler import cycler
 
 #: One colour per class position, shared by every figure: Paul Tol's colours, ordered so that the
 #: first four (the most classes a figure of the series shows) stay far apart in CIELAB for normal
@@ -87,7 +86,7 @@ def set_style(context: str = "notebook", rc: dict | None = None) -> None:
     scale = _CONTEXT_SCALES[context]
     mpl.rcParams.update({key: value * scale for key, value in _NOTEBOOK_CONTEXT.items()})
     mpl.rcParams.update(_WHITEGRID)
-    mpl.rcParams["axes.prop_cycle"] = cycler("color", list(_DEEP))
+    mpl.rcParams["axes.prop_cycle"] = mpl.cycler("color", list(_DEEP))
     for code, colour in _DEEP_CODES.items():
         mpl.colors.colorConverter.colors[code] = colour
     settings = {

@@ -412,7 +412,7 @@ def max_probability_beyond(
     model: Any,
     X_data: Any,
     distances: Any,
-    ranges: tuple[tuple[float, float], tuple[float, float]],
+    ranges: tuple[tuple[float, float], tuple[float, float]] | None = None,
     resolution: int = 300,
     feature_names: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
@@ -425,16 +425,19 @@ def max_probability_beyond(
 
     Parameters
     ----------
-    model : fitted estimator with ``predict_proba``, or callable
-        As for :func:`probability_grid`, on two features.
+    model : fitted estimator with ``predict_proba``, callable, or ProbabilityGrid
+        As for :func:`probability_grid`, on two features; or a grid :func:`probability_grid`
+        already computed (for a figure, say), searched as it is instead of evaluating the
+        model again (``ranges`` is then not passed: the grid has its own).
     X_data : array-like of shape (n_samples, 2)
         The observations distances are measured from.
     distances : array-like of shape (n_distances,)
         Non-negative distances, in the units of the features.
-    ranges : ((float, float), (float, float))
-        The grid's extent along each feature, e.g. :data:`IRIS_WIDE_RANGES`.
+    ranges : ((float, float), (float, float)), optional
+        The grid's extent along each feature, e.g. :data:`IRIS_WIDE_RANGES`; needed unless
+        ``model`` is a grid.
     resolution : int, default 300
-        Grid points along each axis.
+        Grid points along each axis (of a model's grid).
     feature_names : (str, str), optional
         Names of the two coordinate columns of the result (default "feature 1", "feature 2").
 
@@ -448,17 +451,29 @@ def max_probability_beyond(
     Raises
     ------
     ValueError
-        If a distance is negative or not finite, or no grid point is that far from the data
-        (widen ``ranges``).
+        If a distance is negative or not finite, no grid point is that far from the data
+        (widen ``ranges``), ``ranges`` is missing for a model or given with a grid.
     """
     X_data = check_features(X_data, n_features=2, name="X_data")
     distances = check_grid(distances, "distances")
-    if np.ndim(ranges) != 2 or np.shape(ranges) != (2, 2):
-        raise ValueError(
-            f"ranges must be ((x_low, x_high), (y_low, y_high)), e.g. from ranges_around; got "
-            f"{ranges!r}."
-        )
-    grid = probability_grid(model, *ranges, resolution=resolution)
+    if isinstance(model, ProbabilityGrid):
+        if ranges is not None:
+            raise ValueError(
+                "model is a ProbabilityGrid, which has its own ranges; do not pass ranges with it."
+            )
+        grid = model
+    else:
+        if ranges is None:
+            raise ValueError(
+                "ranges is needed to evaluate a model, e.g. ranges=grids.IRIS_WIDE_RANGES "
+                "(or pass a ProbabilityGrid already computed instead of the model)."
+            )
+        if np.ndim(ranges) != 2 or np.shape(ranges) != (2, 2):
+            raise ValueError(
+                f"ranges must be ((x_low, x_high), (y_low, y_high)), e.g. from ranges_around; "
+                f"got {ranges!r}."
+            )
+        grid = probability_grid(model, *ranges, resolution=resolution)
     far = distance_to_data(grid.points, X_data)
     best = grid.max_proba.ravel()
     label = grid.predicted.ravel()

@@ -48,3 +48,29 @@ def test_grid_search_errors(X, kwargs, message):
     model, _ = _network("tanh")
     with pytest.raises(ValueError, match=message):
         attacks.one_pixel_flips_grid(model, X, **kwargs)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "logistic", "identity"])
+def test_skipping_the_pairs_the_bounds_rule_out_changes_no_answer(activation):
+    # the search scores only (row, pixel) pairs whose logit bounds allow a flip; on this network
+    # the bounds rule out some pairs and not others, and the answer equals scoring every pair
+    model, X = _network(activation, seed=0)
+    values = np.array([0.0, 0.5, 1.0])
+    first = model.coefs_[0]
+    weighted = X @ first + model.intercepts_[0]
+    ends = [weighted[:, None, :] + (v - X)[..., None] * first for v in (0.0, 1.0)]
+    hidden = network.ACTIVATIONS[activation]
+    predicted = model.predict_proba(X).argmax(axis=1)
+    ruled_out = network.box_keeps_class(
+        model, hidden(np.minimum(*ends)).reshape(-1, first.shape[1]),
+        hidden(np.maximum(*ends)).reshape(-1, first.shape[1]),
+        np.repeat(predicted, X.shape[1]), start=1)
+    assert 0 < ruled_out.mean() < 1
+    every_pair = []
+    for x, label in zip(X, predicted):
+        images = np.repeat(x[None], X.shape[1] * len(values), axis=0)
+        images[np.arange(len(images)), np.repeat(np.arange(X.shape[1]), len(values))] = np.tile(values, X.shape[1])
+        every_pair.append(np.any(model.predict_proba(images).argmax(axis=1) != label))
+    found = attacks.one_pixel_flips_grid(model, X, values=values)
+    np.testing.assert_array_equal(found, every_pair)
+    assert 0 < found.sum() < len(X)

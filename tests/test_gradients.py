@@ -2,7 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy.special import log_softmax
+from scipy.special import log_softmax, softmax
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
@@ -96,6 +96,43 @@ def test_logit_gradients_match_central_differences(kind, n_classes, seed):
     assert exact.shape == (len(X), n_classes, X.shape[1])
     numeric = _central_difference(lambda Z: gradients.logits(model, Z), X)
     assert _every_row_agrees(numeric, exact)
+
+
+def _jacobian_one_row_at_a_time(model, x):
+    """The chain rule for one row, written out with 1-D vectors (the slow path)."""
+    if not isinstance(model, MLPClassifier):
+        W = np.asarray(model.coef_)
+        return np.vstack([np.zeros_like(W[0]), W[0]]) if W.shape[0] == 1 else W.copy()
+    hidden = {"identity": lambda z: z, "logistic": lambda z: 1 / (1 + np.exp(-z)),
+              "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}[model.activation]
+    jacobian, h = np.eye(len(x)), x
+    for k, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
+        z = h @ W + b
+        jacobian = jacobian @ W  # d z / d x, of shape (n_features, n_units)
+        if k + 1 < len(model.coefs_):
+            h = hidden(z)
+            slope = (h > 0).astype(float) if model.activation == "relu" else (
+                np.ones_like(z) if model.activation == "identity" else
+                1 - h**2 if model.activation == "tanh" else h * (1 - h))
+            jacobian = jacobian * slope
+    if jacobian.shape[1] == 1:
+        jacobian = np.column_stack([np.zeros(len(x)), jacobian[:, 0]])
+    return jacobian.T  # (n_classes, n_features)
+
+
+@pytest.mark.parametrize("kind, n_classes, seed", _models())
+def test_batched_jacobian_equals_the_chain_rule_one_row_at_a_time(kind, n_classes, seed):
+    # the batch is computed with one matrix product per layer for all rows and classes at
+    # once: a mix-up of rows and classes would put another row's gradient here
+    model, X, y = _build(kind, n_classes, seed)
+    batch = gradients.logit_gradients(model, X)
+    slow = np.stack([_jacobian_one_row_at_a_time(model, x) for x in X])
+    np.testing.assert_allclose(batch, slow, rtol=1e-10, atol=1e-12)
+    rows = np.arange(len(X))
+    upstream = softmax(gradients.logits(model, X), axis=1)
+    upstream[rows, y] -= 1.0
+    np.testing.assert_allclose(gradients.input_gradient(model, X, y),
+                               np.einsum("nk,nkd->nd", upstream, slow), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("kind, n_classes, seed", _models())

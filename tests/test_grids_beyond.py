@@ -1,6 +1,7 @@
 """helpers.grids.max_probability_beyond."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -60,3 +61,24 @@ def test_needs_a_fitted_model(iris_xy):
     X, _ = iris_xy
     with pytest.raises(NotFittedError, match=r"not fitted yet: call model\.fit"):
         grids.max_probability_beyond(LogisticRegression(), X, [1], ((0, 7), (0, 3)), resolution=10)
+
+
+def test_a_grid_already_computed_gives_the_same_table(iris_model, iris_xy):
+    X, _ = iris_xy
+    ranges = ((-10, 15), (-10, 15))
+    grid = grids.probability_grid(iris_model, *ranges, resolution=40, feature_names=("l", "w"))
+    from_grid = grids.max_probability_beyond(grid, X, [0, 2, 5])
+    from_model = grids.max_probability_beyond(iris_model, X, [0, 2, 5], ranges, resolution=40,
+                                              feature_names=("l", "w"))
+    pd.testing.assert_frame_equal(from_grid, from_model)
+
+
+def test_a_grid_with_ranges_is_refused(iris_model, iris_xy):
+    grid = grids.probability_grid(iris_model, (0, 7), (0, 3), resolution=10)
+    with pytest.raises(ValueError, match="has its own ranges"):
+        grids.max_probability_beyond(grid, iris_xy[0], [1.0], ((0, 7), (0, 3)))
+
+
+def test_a_model_without_ranges_is_refused(iris_model, iris_xy):
+    with pytest.raises(ValueError, match="ranges is needed"):
+        grids.max_probability_beyond(iris_model, iris_xy[0], [1.0])

@@ -371,3 +371,49 @@ def test_each_activation_derivative_matches_finite_differences(name):
     activation, derivative = network.ACTIVATIONS[name], network.ACTIVATION_DERIVATIVES[name]
     numeric = (activation(z + step) - activation(z - step)) / (2 * step)
     np.testing.assert_allclose(derivative(activation(z)), numeric, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("start", [0, 1])
+def test_logit_bounds_hold_every_point_of_the_box(activation, n_classes, start):
+    model, X = _fit(activation, n_classes)
+    rng = np.random.default_rng(1)
+    centre = network.propagate(model, X[:10], start)
+    half_width = rng.uniform(0, 0.5, size=centre.shape)
+    lower, upper = network.logit_bounds(model, centre - half_width, centre + half_width, start)
+    n_outputs = model.coefs_[-1].shape[1]
+    assert lower.shape == upper.shape == (10, n_outputs)
+    for _ in range(50):  # random points, and corners, of every box
+        inside = centre + half_width * rng.choice([-1.0, rng.uniform(-1, 1), 1.0], size=centre.shape)
+        logits = network.forward_pass(model, inside, start).pre_activations[-1]
+        assert np.all(lower - 1e-12 <= logits) and np.all(logits <= upper + 1e-12)
+    # a box of width zero is bounded by its point's logits
+    point_low, point_high = network.logit_bounds(model, centre, centre, start)
+    exact = network.forward_pass(model, centre, start).pre_activations[-1]
+    np.testing.assert_allclose(point_low, exact, atol=1e-12)
+    np.testing.assert_allclose(point_high, exact, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_box_keeps_class_only_where_no_point_of_the_box_changes_class(n_classes):
+    model, X = _fit("tanh", n_classes)
+    model.coefs_ = [4 * W for W in model.coefs_]  # 5 iterations leave the weights too small to bend
+    rng = np.random.default_rng(2)
+    predicted = model.predict_proba(X).argmax(axis=1)
+    widths = np.array([1e-3, 0.05, 0.3, 3.0, 100.0])
+    results = []
+    for width in widths:
+        kept = network.box_keeps_class(model, X - width, X + width, predicted)
+        for _ in range(50):
+            moved = model.predict_proba(X + rng.uniform(-width, width, size=X.shape)).argmax(axis=1)
+            assert np.all(moved[kept] == predicted[kept])
+        results.append(kept.mean())
+    assert results[0] > 0.9 and results[-1] < 0.1  # tiny boxes are proven, huge ones are not
+    assert not network.box_keeps_class(model, X, X, (predicted + 1) % n_classes).any()
+
+
+def test_logit_bounds_refuse_the_output_layer():
+    model, X = _fit("tanh", 3)
+    with pytest.raises(ValueError, match="output layer"):
+        network.logit_bounds(model, X[:, :3], X[:, :3], start=model.n_layers_ - 1)

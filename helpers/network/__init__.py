@@ -5,8 +5,9 @@ weight matrices. Layer 0 is the input, layer ``model.n_layers_ - 1`` the output 
 probabilities), so the 2-unit bottleneck of ``hidden_layer_sizes=(50, 20, 2)`` is layer 3.
 
 - :mod:`helpers.network.layers` — the one forward pass (:func:`forward_pass`) and what reads it:
-  activations of any layer, the head after a hidden layer, its affine scores, and an identity
-  network collapsed to the one ``LogisticRegression`` it computes.
+  activations of any layer, the head after a hidden layer, its affine scores, bounds on the
+  logits over a box of inputs, and an identity network collapsed to the one
+  ``LogisticRegression`` it computes.
 - :mod:`helpers.network.inverse` — identity networks: far hidden points inverted to images.
 - :mod:`helpers.network.ceiling` — bounded (tanh, logistic) networks: the confidence ceiling and
   images that reach it.
@@ -22,12 +23,14 @@ from helpers.network.layers import (
     BOUNDED_ACTIVATIONS,
     ForwardPass,
     affine_head,
+    box_keeps_class,
     check_layer,
     check_network,
     collapse_identity_network,
     forward_pass,
     head_from_layer,
     layer_sizes,
+    logit_bounds,
     pre_activation,
     propagate,
     propagate_between,
@@ -42,6 +45,8 @@ __all__ = [
     "layer_sizes",
     "ForwardPass",
     "forward_pass",
+    "logit_bounds",
+    "box_keeps_class",
     "pre_activation",
     "propagate",
     "propagate_between",

@@ -166,6 +166,79 @@ def forward_pass(
     return ForwardPass(start=start, activations=activations, pre_activations=pre_activations)
 
 
+def logit_bounds(
+    model: MLPClassifier, low: np.ndarray, high: np.ndarray, start: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on the logits of every input whose layer-``start`` activations lie in a box.
+
+    Interval bound propagation (Gowal et al., 2018): a box's image under ``h W + b`` lies in
+    the box of centre ``c W + b`` and half-width ``r |W|`` (``c``, ``r`` the centre and half-width
+    of the box), and every activation scikit-learn offers is non-decreasing, so it maps a box to
+    the box of its ends. The bounds are sound (every point of the box has its logits inside
+    them) but not tight; they prove that a whole box keeps its prediction where the lower bound
+    of the predicted logit exceeds the upper bounds of all others.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted, any hidden activation.
+    low, high : ndarray of shape (n_boxes, n_units_of_start)
+        Corners of each box, ``low <= high``.
+    start : int, default 0
+        The layer the boxes live in, from 0 to ``model.n_layers_ - 2``.
+
+    Returns
+    -------
+    lower, upper : ndarray of shape (n_boxes, n_output_units)
+        Bounds on the output layer's pre-activations (the logits; one column for two classes).
+    """
+    check_network(model)
+    start = check_layer(model, start, "start")
+    output = model.n_layers_ - 1
+    if start == output:
+        raise ValueError(f"start={start} is the output layer; use a layer from 0 to {output - 1}.")
+    hidden = ACTIVATIONS[model.activation]
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    for k in range(start, output):
+        centre = (low + high) / 2 @ model.coefs_[k] + model.intercepts_[k]
+        radius = (high - low) / 2 @ np.abs(model.coefs_[k])
+        low, high = centre - radius, centre + radius
+        if k + 1 < output:
+            low, high = hidden(low), hidden(high)
+    return low, high
+
+
+def box_keeps_class(
+    model: MLPClassifier, low: np.ndarray, high: np.ndarray, predicted: np.ndarray, start: int = 0
+) -> np.ndarray:
+    """Whether :func:`logit_bounds` prove that every input of each box keeps its predicted class.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted, any hidden activation.
+    low, high : ndarray of shape (n_boxes, n_units_of_start)
+        Corners of each box in layer ``start``.
+    predicted : ndarray of shape (n_boxes,), dtype int
+        Position in ``model.classes_`` of each box's class.
+    start : int, default 0
+
+    Returns
+    -------
+    ndarray of shape (n_boxes,), dtype bool
+        True where the lower bound of the class's logit beats the upper bound of every other by
+        more than rounding (1e-9); False proves nothing.
+    """
+    lower, upper = logit_bounds(model, low, high, start)
+    predicted = np.asarray(predicted)
+    if lower.shape[1] == 1:  # two classes: one logit z, the second class exactly where z > 0
+        return np.where(predicted == 1, lower[:, 0] > 1e-9, upper[:, 0] < -1e-9)
+    rows = np.arange(len(lower))
+    rivals = upper.copy()
+    rivals[rows, predicted] = -np.inf
+    return lower[rows, predicted] - rivals.max(axis=1) > 1e-9
+
+
 def pre_activation(model: MLPClassifier, X: np.ndarray, layer: int) -> np.ndarray:
     """Weighted input of layer ``layer`` (before its activation): ``h_{k-1} W_k + b_k``.
 

@@ -78,7 +78,7 @@ def main(n_digits: int) -> None:
         lambda images: net.predict_proba(images.reshape(len(images), -1)),
         input_shape=(28, 28, 1), nb_classes=len(net.classes_), clip_values=(0.0, 1.0),
         channels_first=False)
-    np.random.seed(SEED)  # ART draws from numpy's global generator
+    np.random.seed(exact.SEED)  # ART draws from numpy's global generator
     changed = {}
     changed["ART HopSkipJump, L-inf"] = _timed(lambda: HopSkipJump(
         flat, norm=np.inf, verbose=False).generate(X, y=one_hot))
@@ -97,12 +97,12 @@ def main(n_digits: int) -> None:
                                                     max_iter=100))
     changed["helpers DeepFool, pixel box (white-box)"] = (X + fool.delta, seconds)
     exact_path = RESULTS / "exact-lp.jsonl"
-    exact = {}
+    proven = {}
     if exact_path.exists():
         for record in map(json.loads, exact_path.read_text().splitlines()):
             if record["status"] == "optimal":
-                exact[record["row"]] = record
-    exact_eps = np.array([exact[int(r)]["eps"] if int(r) in exact else np.nan for r in rows])
+                proven[record["row"]] = record
+    exact_eps = np.array([proven[int(r)]["eps"] if int(r) in proven else np.nan for r in rows])
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, check=False).stdout.strip()
     lines = [

@@ -299,6 +299,7 @@ def fit_networks(
     y: Any,
     random_state: int = models.MNIST_SEED,
     names: Sequence[str] = NETWORK_NAMES,
+    cache: bool = False,
 ) -> dict[str, Any]:
     """Fit the series' linear model and its three networks, the networks seeded ``random_state``.
 
@@ -313,6 +314,9 @@ def fit_networks(
     random_state : int, default 21 (the series' seed)
     names : sequence of str, default :data:`NETWORK_NAMES`
         Which of them to fit (a notebook can fit them in two cells).
+    cache : bool, default False
+        Fit through :func:`helpers.models.fit_once`: a network an earlier notebook trained on the
+        same digits is loaded, not trained again (the same weights).
 
     Returns
     -------
@@ -334,6 +338,8 @@ def fit_networks(
     unknown = [name for name in names if name not in builders]
     if unknown:
         raise ValueError(f"unknown model name(s) {unknown}; use some of {list(NETWORK_NAMES)}.")
+    if cache:
+        return {name: models.fit_once(builders[name](), X, y) for name in names}
     return {name: builders[name]().fit(X, y) for name in names}
 
 

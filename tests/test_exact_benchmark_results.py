@@ -24,7 +24,9 @@ def proven(table):
 
 def test_every_proven_minimum_has_its_lower_bound_within_the_gap(proven):
     assert len(proven) > 0
-    assert np.all(proven["lp lower_bound"] >= (1 - 1e-4) * proven["lp eps"])
+    # the relative gap of 1e-4 is HiGHS's, on its own objective; eps is re-measured on the
+    # changed digit, which the solver's feasibility tolerance (1e-7) may move a little
+    assert np.all(proven["lp lower_bound"] >= (1 - 1e-4) * proven["lp eps"] - 1e-7)
     assert np.all(proven["lp lower_bound"] <= proven["lp eps"] * (1 + 1e-9))
 
 

@@ -200,6 +200,23 @@ def test_fit_networks_uses_the_series_relu_network():
     assert relu.get_params() == models.mnist_relu_network(3).get_params()
 
 
+def test_fit_networks_through_the_cache_gives_the_same_weights(tmp_path, monkeypatch):
+    monkeypatch.setenv("PITY_FIT_CACHE", str(tmp_path))
+    X, y = data.load_mnist_digits(digits=(0, 1))
+    X, y = X[::3], y[::3]  # both classes
+    assert len(set(y[:300])) == 2
+    names = ["logistic regression", "ReLU network"]
+    fresh = scorecard.fit_networks(X[:300], y[:300], random_state=3, names=names)
+    stored = scorecard.fit_networks(X[:300], y[:300], random_state=3, names=names, cache=True)
+    loaded = scorecard.fit_networks(X[:300], y[:300], random_state=3, names=names, cache=True)
+    assert len(list(tmp_path.iterdir())) == 2  # one stored fit per model
+    for model in (stored, loaded):
+        np.testing.assert_array_equal(model["logistic regression"].coef_,
+                                      fresh["logistic regression"].coef_)
+        for W, W_fresh in zip(model["ReLU network"].coefs_, fresh["ReLU network"].coefs_):
+            np.testing.assert_array_equal(W, W_fresh)
+
+
 def test_fit_networks_rejects_an_unknown_name():
     with pytest.raises(ValueError, match="unknown model name"):
         scorecard.fit_networks(np.zeros((4, 784)), [0, 1, 2, 3], names=["ResNet"])

@@ -148,5 +148,5 @@ def main(n_digits: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-digits", type=int, default=10)
+    parser.add_argument("--n-digits", type=int, default=100)
     main(parser.parse_args().n_digits)

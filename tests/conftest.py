@@ -35,14 +35,25 @@ def iris_model(iris_xy):
     return models.iris_logistic_regression().fit(X, y)
 
 
-@pytest.fixture(scope="session")
-def seeds_script() -> ModuleType:
-    """``benchmarks/seeds.py``, the script that recomputes the seed-dependent statements (not a package)."""
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "seeds.py"
-    spec = importlib.util.spec_from_file_location("seeds", path)
+def load_benchmark_script(name: str) -> ModuleType:
+    """``benchmarks/<name>.py``, imported as a module (the benchmarks are scripts, not a package)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def remedies_script() -> ModuleType:
+    """``benchmarks/remedies.py``, which writes the table notebook 08 reads its seeds from."""
+    return load_benchmark_script("remedies")
+
+
+@pytest.fixture(scope="session")
+def seeds_script() -> ModuleType:
+    """``benchmarks/seeds.py``, the script that recomputes the seed-dependent statements."""
+    return load_benchmark_script("seeds")
 
 
 @pytest.fixture(scope="session")

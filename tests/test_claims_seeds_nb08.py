@@ -8,8 +8,6 @@ the seeds the text singles out, so that a change of the models that moves those 
 here until the table is regenerated.
 """
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,13 +19,9 @@ DETECTOR = "ReLU network vs density detector"
 
 
 @pytest.fixture(scope="module")
-def script():
+def script(remedies_script):
     """``benchmarks/remedies.py`` (a script, not a package)."""
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "remedies.py"
-    spec = importlib.util.spec_from_file_location("remedies_benchmark", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return remedies_script
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,9 @@ from helpers import gradients
 #: HiGHS options beyond those ``scipy.optimize.milp`` names, passed to HiGHS verbatim. Its
 #: sub-MIP heuristics (RINS, RENS) spent most of the root node's time on this series' network
 #: (measured in ``benchmarks/exact.py``'s development: 20 of 27 s on one digit) while the attack's
-#: bound already gives a good solution; without them the solve is the same, only faster. A SciPy
-#: whose HiGHS lacks them warns and solves with its defaults.
+#: bound already gives a good solution. Heuristics only propose solutions, never prove: the answer
+#: and its proof are the same without them. A SciPy whose HiGHS lacks them warns and solves with
+#: its defaults.
 HIGHS_MIP_OPTIONS: dict[str, Any] = {"mip_heuristic_run_rins": False,
                                      "mip_heuristic_run_rens": False}
 

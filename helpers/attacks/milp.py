@@ -369,8 +369,9 @@ def minimal_perturbation_relu(
         A size (in ``norm``) at which a change is known to fool each row, for example an
         attack's; the search box is cut to that ball. None: found here by PGD (the smaller of
         :func:`smallest_pgd`'s two searches, the log-loss and the surrogate margin, which also
-        moves rows whose gradient is zero; for L1 the L1 size of that PGD change). ``inf``: search the whole box. A row whose bound turns out too small is searched
-        again in the whole box.
+        moves rows whose gradient is zero; for L1 the L1 size of that PGD change). ``inf``:
+        search the whole box. A row whose bound turns out too small is searched again in the
+        whole box.
     lower_bound : float or array-like of shape (n_samples,), default 0
         A size known to be too small to fool each row (added as a constraint).
     bounds : {"lp", "interval"}, default "lp"

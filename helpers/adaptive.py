@@ -32,8 +32,7 @@ from helpers.gradients import (
     log_density_and_gradient,
 )
 from helpers._validation import check_features, check_fitted, check_range
-from helpers.attacks import FoolImage
-from helpers.attacks._checks import _starting_image
+from helpers.attacks import FoolImage, starting_image
 from helpers.density import ClassConditionalDensity
 from helpers.remedies import DensityGatedClassifier, MeinkeHeinClassifier, unfrozen
 
@@ -184,7 +183,7 @@ def adaptive_fool_image(
         raise ValueError(f"max_iter must be a whole number >= 1; got {max_iter!r}.")
     low, high = check_range(clip, "clip")
     n_features = int(model.n_features_in_)
-    x0 = _starting_image(start, n_features, (low, high), random_state, "adaptive_fool_image")
+    x0 = starting_image(start, n_features, (low, high), random_state, "adaptive_fool_image")
     gated = isinstance(model, DensityGatedClassifier)
 
     def probability(x: np.ndarray) -> float:

@@ -18,7 +18,7 @@ Every function takes a fitted model and data and returns the perturbations; noth
 (see :mod:`helpers.plotting`).
 """
 
-from helpers.attacks._checks import NORMS
+from helpers.attacks._checks import NORMS, starting_image
 from helpers.attacks.evaluate import (
     SmallestFGSM,
     SmallestPGD,
@@ -70,6 +70,7 @@ __all__ = [
     "FoolImage",
     "fool_image",
     "evolve_fool_image",
+    "starting_image",
     "accuracy_under_attack",
     "SmallestFGSM",
     "smallest_fgsm",

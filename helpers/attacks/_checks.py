@@ -77,11 +77,14 @@ def _check_box(
     return _check_clip(clip, X, name)
 
 
-def _starting_image(
+def starting_image(
     start: Any, n_features: int, clip: tuple[float, float], random_state: int | None, task: str
 ) -> np.ndarray:
     """The first image of a fool search: ``"blank"`` (every pixel at the box's low end),
     ``"noise"`` (uniform in the box, seeded by ``random_state``) or an image inside the box.
+
+    Shared by :func:`helpers.attacks.fool_image` and :func:`helpers.adaptive.adaptive_fool_image`
+    (hence public, re-exported by :mod:`helpers.attacks`); ``task`` names the caller in errors.
 
     Returns
     -------

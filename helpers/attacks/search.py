@@ -21,7 +21,7 @@ from helpers._validation import (
     check_range,
     model_input,
 )
-from helpers.attacks._checks import _check_box, _check_positive_int, _starting_image
+from helpers.attacks._checks import _check_box, _check_positive_int, starting_image
 from helpers.network import ACTIVATIONS, box_keeps_class, check_network, propagate_between
 
 
@@ -343,7 +343,7 @@ def fool_image(
     n_features = gradients.n_input_features(model)
     check_class(model, target_class, "target_class")
     labels = np.asarray([target_class])
-    x0 = _starting_image(start, n_features, (low, high), random_state, "fool_image")
+    x0 = starting_image(start, n_features, (low, high), random_state, "fool_image")
     goal = -np.log(confidence)
 
     def loss_and_gradient(z: np.ndarray) -> tuple[float, np.ndarray]:

@@ -89,10 +89,9 @@ def _attacks(net, X, y, rows) -> dict:
     pgd = attacks.smallest_pgd(net, X[rows], y[rows])
     surrogate = attacks.smallest_pgd(net, X[rows], y[rows], loss="surrogate margin")
     fool = attacks.deepfool(net, X[rows], clip=(0.0, 1.0), max_step=0.1, max_iter=100)
-    last_hidden = network.forward_pass(net, X[rows]).activations[-2]
     stored = {
         "rows": [int(r) for r in rows],
-        "last_hidden_zero": [bool(v) for v in np.all(last_hidden == 0, axis=1)],
+        "last_hidden_zero": [bool(v) for v in network.last_hidden_layer_off(net, X[rows])],
         "FGSM": [float(v) for v in fast.eps],
         "PGD": [float(v) for v in pgd.eps],
         "PGD, surrogate margin": [float(v) for v in surrogate.eps],

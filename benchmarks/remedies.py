@@ -77,7 +77,7 @@ def evaluate_seed(seed: int) -> pd.DataFrame:
         {"seed": seed, "model": "ReLU network", "measurement": "layer-3 units zero on every test digit",
          "value": float(np.all(layer3 == 0, axis=0).sum())},
         {"seed": seed, "model": "ReLU network", "measurement": "test digits with layer 3 at zero",
-         "value": float(np.all(layer3 == 0, axis=1).mean())},
+         "value": float(network.last_hidden_layer_off(relu, X_test).mean())},
         {"seed": seed, "model": "ReLU network",
          "measurement": "confidence where layer 3 is zero",
          "value": float(network.head_from_layer(relu, 3)(np.zeros((1, 2))).max())},

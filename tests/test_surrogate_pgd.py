@@ -7,7 +7,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-from helpers import attacks, gradients
+from helpers import attacks, gradients, network
 
 
 def _relu_network(seed=0, hidden=(6, 2)):
@@ -128,3 +128,11 @@ def test_an_unknown_loss_is_refused():
     model, X = _relu_network(0)
     with pytest.raises(ValueError, match="loss must be 'log-loss' or 'surrogate margin'"):
         attacks.smallest_pgd(model, X[:2], model.predict(X[:2]), loss="hinge")
+
+
+def test_last_hidden_layer_off_marks_the_rows_whose_units_are_all_zero():
+    model = _switched_off_at_the_origin()
+    X = np.zeros((3, 5))
+    X[1, 0] = 0.4  # unit 0 on
+    X[2, 1] = 0.2  # still below unit 1's threshold of 0.3
+    np.testing.assert_array_equal(network.last_hidden_layer_off(model, X), [True, False, True])

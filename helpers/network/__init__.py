@@ -32,6 +32,7 @@ from helpers.network.layers import (
     layer_sizes,
     logit_bounds,
     pre_activation,
+    last_hidden_layer_off,
     propagate,
     propagate_between,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "logit_bounds",
     "box_keeps_class",
     "pre_activation",
+    "last_hidden_layer_off",
     "propagate",
     "propagate_between",
     "head_from_layer",

@@ -284,6 +284,25 @@ def propagate(model: MLPClassifier, X: np.ndarray, layer: int) -> np.ndarray:
     return propagate_between(model, X, 0, check_layer(model, layer))
 
 
+def last_hidden_layer_off(model: MLPClassifier, X: np.ndarray) -> np.ndarray:
+    """Which rows switch every unit of the last hidden layer off (all its activations 0).
+
+    For a ReLU network such a row's logits are the output biases alone, the same for every input
+    nearby, so its input gradient is exactly zero (notebooks 07 and 08).
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted; only ReLU units are ever exactly 0.
+    X : array-like of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ndarray of shape (n_samples,), dtype bool
+    """
+    return np.all(propagate(model, X, model.n_layers_ - 2) == 0, axis=1)
+
+
 def propagate_between(model: MLPClassifier, H: np.ndarray, start: int, stop: int) -> np.ndarray:
     """Activations of layer ``stop`` given the activations ``H`` of an earlier layer ``start``.
 

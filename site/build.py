@@ -16,7 +16,11 @@ Run ``python site/build.py`` (``make site`` does) from the repository's virtual 
    notebook is executed (``execute_notebooks: "off"``) and nothing is downloaded. With
    ``repository.url`` empty in ``site/_config.yml``, the repository and launch buttons are left
    out (they need the URL).
-5. Prints the path of ``index.html`` to open in a browser.
+5. Rewrites the landing redirect ``index.html`` (Jupyter Book writes a bare ``<meta>`` refresh)
+   as a small page that names the site's icon and links to the first page. Without the icon, a
+   browser may ask for ``/favicon.ico`` before the refresh, and the site has none: a 404 in the
+   console, depending on timing.
+6. Prints the path of ``index.html`` to open in a browser.
 
 Exits with Jupyter Book's status: non-zero if any warning was raised.
 """
@@ -48,6 +52,20 @@ NOT_ARCHIVED = {".git", ".venv", "_build", "__pycache__", ".ipynb_checkpoints", 
                 ARCHIVE.name}
 #: A markdown link from a notebook to a page of the site: ``](../site/page.md)``.
 SITE_LINK = re.compile(r"\]\(\.\./site/")
+#: The target of Jupyter Book's redirect page: ``<meta http-equiv="Refresh" content="0; url=X" />``.
+REFRESH_TARGET = re.compile(r'http-equiv="Refresh"\s+content="0;\s*url=([^"]+)"', re.IGNORECASE)
+#: The landing redirect, with the site's icon (``html.favicon``, copied into ``_static``).
+REDIRECT_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Refresh" content="0; url={target}">
+<link rel="icon" href="_static/{icon}">
+<title>{title}</title>
+</head>
+<body><p><a href="{target}">{title}</a></p></body>
+</html>
+"""
 
 
 def copy_notebooks() -> list[Path]:
@@ -126,6 +144,25 @@ def book_config(config: Path = CONFIG) -> Path:
     return copy
 
 
+def write_redirect_page(page: Path, config: Path = CONFIG) -> str:
+    """Rewrite Jupyter Book's redirect ``page`` with the site's icon and a link; return its target.
+
+    Raises ``ValueError`` if ``page`` is not a redirect (Jupyter Book changed how it writes
+    ``index.html``): the page is then left as it is, and the build fails instead of shipping it.
+    """
+    found = REFRESH_TARGET.search(page.read_text())
+    if found is None:
+        raise ValueError(
+            f"{page} holds no <meta http-equiv=\"Refresh\"> redirect: Jupyter Book writes its "
+            "landing page differently now; update REFRESH_TARGET in site/build.py."
+        )
+    settings = yaml.safe_load(config.read_text())
+    target = found.group(1)
+    page.write_text(REDIRECT_PAGE.format(target=target, icon=Path(settings["html"]["favicon"]).name,
+                                         title=settings["title"]))
+    return target
+
+
 def jupyter_book_command() -> str:
     """The ``jupyter-book`` script of the running Python environment."""
     script = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
@@ -149,7 +186,10 @@ def build_site() -> int:
     copy_notebooks()
     try:
         print(f"Download of the series: {write_archive()}")
-        return subprocess.run(command, cwd=REPOSITORY, check=False).returncode
+        status = subprocess.run(command, cwd=REPOSITORY, check=False).returncode
+        if status == 0:
+            write_redirect_page(HTML / "index.html")
+        return status
     finally:
         shutil.rmtree(BOOK_NOTEBOOKS, ignore_errors=True)
         ARCHIVE.unlink(missing_ok=True)

@@ -52,6 +52,30 @@ def test_without_a_repository_url_the_build_turns_the_buttons_off(tmp_path):
     assert build.book_config(ROOT / "site" / "_config.yml") == ROOT / "site" / "_config.yml"
 
 
+JUPYTER_BOOK_REDIRECT = '<meta http-equiv="Refresh" content="0; url=intro.html" />\n'
+
+
+def test_the_landing_redirect_names_the_site_icon_and_keeps_its_target(tmp_path):
+    """Without an icon in the redirect, a browser may ask for the missing /favicon.ico first."""
+    page = tmp_path / "index.html"
+    page.write_text(JUPYTER_BOOK_REDIRECT)
+    assert build.write_redirect_page(page) == "intro.html"
+    written = page.read_text()
+    icon = Path(SETTINGS["html"]["favicon"]).name
+    assert f'<link rel="icon" href="_static/{icon}">' in written
+    assert '<meta http-equiv="Refresh" content="0; url=intro.html">' in written
+    assert '<a href="intro.html">' in written
+    assert (ROOT / "site" / SETTINGS["html"]["favicon"]).is_file()
+
+
+def test_a_landing_page_that_is_no_redirect_is_an_error_and_left_as_it_is(tmp_path):
+    page = tmp_path / "index.html"
+    page.write_text("<html><body>a real page</body></html>")
+    with pytest.raises(ValueError, match="no <meta http-equiv=\"Refresh\"> redirect"):
+        build.write_redirect_page(page)
+    assert page.read_text() == "<html><body>a real page</body></html>"
+
+
 def test_the_site_copies_of_the_notebooks_link_to_site_pages_from_inside_site():
     link = "[the references](../site/references.md)"
     assert build.SITE_LINK.sub("](../", link) == "[the references](../references.md)"

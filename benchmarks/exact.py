@@ -3,14 +3,15 @@
 Run from the repository root (the project's venv; nothing beyond requirements.txt)::
 
     export OPENBLAS_NUM_THREADS=1
-    .venv/bin/python benchmarks/exact.py solve --config lp --part 0 --parts 2 &
-    .venv/bin/python benchmarks/exact.py solve --config lp --part 1 --parts 2 &
-    .venv/bin/python benchmarks/exact.py solve --config interval --n-digits 40 &
+    run=".venv/bin/python benchmarks/exact.py solve"
+    ($run --config interval --n-digits 40; $run --config lp --part 0 --parts 2) &
+    ($run --config lp --n-digits 40; $run --config lp --part 1 --parts 2) &
     wait
     .venv/bin/python benchmarks/exact.py summary
 
-(three processes on two cores: the committed run, about 25 minutes; the digits' order is fixed,
-so the first 40 digits are solved with both bound methods at the same time).
+(two processes on the two cores, one per core: the committed run, about 15 minutes; the digits'
+order is fixed, so the first 40 digits are solved with both bound methods side by side, at the
+same time, and the rest with LP bounds by both processes).
 
 ``solve`` fits :func:`helpers.models.mnist_relu_network` on the bundled digits 0-3 (the series'
 split), takes the first ``--n-digits`` correctly classified test digits in a seeded random order,

@@ -133,12 +133,16 @@ class _Region:
 
     def encode(self, model: MLPClassifier, lows: list, highs: list, n_layers: int,
                with_size: bool = True):
-        """Program of the first ``n_layers`` hidden layers; returns it, ``a`` columns, binaries.
+        """Program of the first ``n_layers`` hidden layers; returns it, the last layer's
+        activations (an :class:`_Affine`), the norm's columns and the number of binaries.
 
         Columns: ``x``, the norm's block (one ``eps``, or one ``t_i >= |x_i - x0_i|`` per
-        feature for L1), then ``a`` of each hidden layer, and one binary per undecided unit.
-        Without ``with_size``, the L-infinity block is left out: the box alone is then the
-        ball, which is all that bounds need.
+        feature for L1), then per hidden unit whose sign the bounds leave open its ``z``, its
+        ``a`` and its binary. A unit of fixed sign gets no variable: its activation is an affine
+        function of the columns below (zero if always off, its ``z`` if always on), carried to
+        the next layer, so the program holds one dense row per open unit (and per output
+        constraint) instead of one per unit. Without ``with_size``, the L-infinity block is
+        left out: the box alone is then the ball, which is all that bounds need.
         """
         program = _Encoding()
         n = len(self.x0)
@@ -159,30 +163,49 @@ class _Region:
             program.rows(np.hstack([np.eye(n), np.eye(n)]), columns, self.x0, np.inf)
             program.rows(np.ones((1, n)), t, self.eps_low, self.eps_high)
             norm_columns = t
-        previous = x
+        activations = _Affine(x, np.eye(n), np.zeros(n))
         n_binaries = 0
+        pair = np.array([[1.0, -1.0]])
         for k in range(n_layers):
-            W, b, lo, hi = model.coefs_[k], model.intercepts_[k], lows[k], highs[k]
-            size = len(b)
-            # z = W.T a_prev + b, as variables: the dense rows are these alone, every ReLU
-            # row below has two or three entries (cheap for the solver's cuts)
-            z = program.variables(lo, hi)
-            program.rows(np.hstack([-W.T, np.eye(size)]), np.concatenate([previous, z]), b, b)
-            a = program.variables(np.zeros(size), np.maximum(hi, 0.0))
-            on = np.flatnonzero(lo >= 0)
+            lo, hi = lows[k], highs[k]
+            matrix, offset = activations.of(model.coefs_[k], model.intercepts_[k])
             open_ = np.flatnonzero((lo < 0) & (hi > 0))
-            pair = np.array([[1.0, -1.0]])
-            # always on: a_j = z_j (always off: a_j = 0, its bounds)
-            for j in on:
-                program.rows(pair, [a[j], z[j]], 0.0, 0.0)
+            z = program.variables(lo[open_], hi[open_])
+            # z = (the affine expression): the only dense rows; each ReLU row below has two
+            # or three entries (cheap for the solver's cuts)
+            program.rows(np.hstack([-matrix[open_], np.eye(len(open_))]),
+                         np.concatenate([activations.columns, z]), offset[open_], offset[open_])
+            a = program.variables(np.zeros(len(open_)), hi[open_])
             d = program.variables(np.zeros(len(open_)), np.ones(len(open_)), integer=True)
             n_binaries += len(open_)
-            for j, d_j in zip(open_, d):  # a >= z; a <= z - l (1 - d); a <= u d
-                program.rows(pair, [a[j], z[j]], 0.0, np.inf)
-                program.rows(np.array([[1.0, -1.0, -lo[j]]]), [a[j], z[j], d_j], -np.inf, -lo[j])
-                program.rows(np.array([[1.0, -hi[j]]]), [a[j], d_j], -np.inf, 0.0)
-            previous = a
-        return program, previous, norm_columns, n_binaries
+            for z_j, a_j, d_j, l_j, u_j in zip(z, a, d, lo[open_], hi[open_]):
+                # a >= z; a <= z - l (1 - d); a <= u d (and a >= 0, its bound)
+                program.rows(pair, [a_j, z_j], 0.0, np.inf)
+                program.rows(np.array([[1.0, -1.0, -l_j]]), [a_j, z_j, d_j], -np.inf, -l_j)
+                program.rows(np.array([[1.0, -u_j]]), [a_j, d_j], -np.inf, 0.0)
+            # always on: a = z; always off: a = 0; open: a is its own column
+            on = lo >= 0
+            matrix, offset = matrix * on[:, None], offset * on
+            own = np.zeros((len(lo), len(open_)))
+            own[open_, np.arange(len(open_))] = 1.0
+            activations = _Affine(np.concatenate([activations.columns, a]),
+                                  np.hstack([matrix, own]), offset)
+        return program, activations, norm_columns, n_binaries
+
+
+@dataclass
+class _Affine:
+    """A layer's activations as an affine function of program columns:
+    ``a = matrix @ v[columns] + offset``, ``matrix`` of shape (n_units, len(columns))."""
+
+    columns: np.ndarray
+    matrix: np.ndarray
+    offset: np.ndarray
+
+    def of(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``a @ W + b`` (``W`` of shape (n_units, n_out)) as ``(matrix, offset)`` over the same
+        columns: shapes (n_out, len(columns)) and (n_out,)."""
+        return W.T @ self.matrix, W.T @ self.offset + b
 
 
 def _hidden_bounds(model: MLPClassifier, region: _Region, method: str):
@@ -201,9 +224,11 @@ def _hidden_bounds(model: MLPClassifier, region: _Region, method: str):
         lo, hi = _interval(W, b, low, high)
         undecided = np.flatnonzero((lo < 0) & (hi > 0))
         if method == "lp" and k >= 1 and len(undecided):
-            program, a, _, _ = region.encode(model, lows, highs, k, with_size=False)
+            program, below, _, _ = region.encode(model, lows, highs, k, with_size=False)
+            matrix, offset = below.of(W, b)
             for j in undecided:
-                lo[j], hi[j] = _lp_range(program, a, W[:, j], b[j], lo[j], hi[j])
+                lo[j], hi[j] = _lp_range(program, below.columns, matrix[j], offset[j], lo[j],
+                                         hi[j])
         lows.append(lo)
         highs.append(hi)
         low, high = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
@@ -226,26 +251,26 @@ def _network_program(model: MLPClassifier, region: _Region, method: str, margin:
                      with_size: bool = False):
     """The network's program over the region, and the classes a change inside it may reach.
 
-    Returns the program, the last hidden layer's columns, the weights and biases of the logit
-    differences ``logit_t - logit_predicted`` (one column per class), the reachable targets
-    (sorted, the largest upper bound of that difference first), and ``(d_low, d_high,
-    norm_columns, n_binaries)``.
+    Returns the program, the columns and ``(matrix, offset)`` of the logit differences
+    ``logit_t - logit_predicted`` over them (``matrix @ v[columns] + offset``, one row per
+    class), the reachable targets (sorted, the largest upper bound of that difference first),
+    and ``(d_low, d_high, norm_columns, n_binaries)``.
     """
     x0 = region.x0
     predicted = int(gradients.logits(model, x0[None, :]).argmax())
     lows, highs = _hidden_bounds(model, region, method)
-    program, a, norm_columns, n_binaries = region.encode(model, lows, highs, len(lows),
-                                                         with_size=with_size)
+    program, last, norm_columns, n_binaries = region.encode(model, lows, highs, len(lows),
+                                                            with_size=with_size)
     W, b = _output_weights(model)
     W_margin, b_margin = W - W[:, [predicted]], b - b[predicted]  # logit_t - logit_predicted
     d_low, d_high = _interval(W_margin, b_margin, np.maximum(lows[-1], 0.0),
                               np.maximum(highs[-1], 0.0))
+    matrix, offset = last.of(W_margin, b_margin)
     targets = [t for t in range(W.shape[1]) if t != predicted]
     if method == "lp":
         for t in targets:
-            d_low[t], d_high[t] = _lp_range(program, a, W_margin[:, t], b_margin[t], d_low[t],
-                                            d_high[t])
+            d_low[t], d_high[t] = _lp_range(program, last.columns, matrix[t], offset[t],
+                                            d_low[t], d_high[t])
     targets = sorted((t for t in targets if d_high[t] >= margin), key=lambda t: -d_high[t])
-    return program, a, W_margin, b_margin, targets, (d_low, d_high, norm_columns, n_binaries)
-
-
+    return (program, last.columns, (matrix, offset), targets,
+            (d_low, d_high, norm_columns, n_binaries))

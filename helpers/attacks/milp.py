@@ -150,7 +150,7 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
     """The exact search for one row; a dict of the :class:`ExactMinimum` fields."""
     start = time.perf_counter()
     predicted = int(gradients.logits(model, x0[None, :]).argmax())
-    program, a, W_margin, b_margin, targets, (d_low, _, norm_columns, n_binaries) = \
+    program, columns, (margins, offsets), targets, (d_low, _, norm_columns, n_binaries) = \
         _network_program(model, region, method, margin, with_size=True)
     size = program.objective(norm_columns, 1.0)
     n = len(x0)
@@ -180,7 +180,7 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
         for t in targets:
             cap = min(best["eps"], region.eps_high)
             trial = program.copy()
-            trial.rows(W_margin[:, t][None, :], a, margin - b_margin[t], np.inf)
+            trial.rows(margins[[t]], columns, margin - offsets[t], np.inf)
             trial.rows(np.ones((1, len(norm_columns))), norm_columns, -np.inf, cap)
             record(trial.solve(size, True, remaining(), mip_rel_gap), cap)
     elif targets:
@@ -188,8 +188,8 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
         s = trial.variables(np.zeros(len(targets)), np.ones(len(targets)), integer=True)
         trial.rows(np.ones((1, len(s))), s, 1.0, np.inf)
         for t, s_t in zip(targets, s):  # s_t = 1 forces logit_t - logit_predicted >= margin
-            trial.rows(np.array([np.append(W_margin[:, t], d_low[t] - margin)]),
-                       np.append(a, s_t), d_low[t] - b_margin[t], np.inf)
+            trial.rows(np.array([np.append(margins[t], d_low[t] - margin)]),
+                       np.append(columns, s_t), d_low[t] - offsets[t], np.inf)
         record(trial.solve(trial.objective(norm_columns, 1.0), True, remaining(), mip_rel_gap),
                region.eps_high)
     if not targets:
@@ -290,12 +290,12 @@ def adversarial_within_relu(
     answers = []
     for x0, size in zip(X, sizes):
         start = time.perf_counter()
-        program, a, W_margin, b_margin, targets, _ = _network_program(
+        program, columns, (margins, offsets), targets, _ = _network_program(
             model, _Region(x0, norm, 0.0, float(size), clip), bounds, margin)
         answer = "none"
         for t in targets:
             trial = program.copy()
-            trial.rows(W_margin[:, t][None, :], a, margin - b_margin[t], np.inf)
+            trial.rows(margins[[t]], columns, margin - offsets[t], np.inf)
             left = time_limit - (time.perf_counter() - start)
             found = trial.solve(np.zeros(trial.n_columns), True, left)
             if found.status == 0:

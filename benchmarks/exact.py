@@ -171,8 +171,9 @@ def summary(n_digits: int) -> None:
     lines = [
         "# Exact minimal L-infinity changes of the ReLU network (MILP, HiGHS)",
         "",
-        "Produced by `benchmarks/exact.py` (commands in its docstring; one BLAS thread, one "
-        "process per configuration, run at the same time on the same 2 cores).",
+        "Produced by `benchmarks/exact.py` (commands in its docstring; one BLAS thread, two "
+        "processes on the 2 cores: the first 40 digits with both bound methods side by side, "
+        "then the rest with LP bounds by both processes).",
         "",
         f"- summary written: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; commit {commit}",
         f"- machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical "

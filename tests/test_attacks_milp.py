@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier
 
 from helpers import attacks
+from helpers.attacks import _milp_encoding as encoding
 from helpers.attacks import milp
 
 MARGIN = 1e-6
@@ -148,6 +149,79 @@ def test_an_unreachable_class_is_no_adversarial():
     found = attacks.minimal_perturbation_relu(model, X[:1], upper_bound=np.inf)
     assert found.status[0] == "no adversarial"
     assert np.isinf(found.eps[0])
+
+
+def test_only_units_of_open_sign_get_variables(tiny):
+    """Units of fixed sign are folded into the next layer: x, eps, then z, a, d per open unit."""
+    model, X = tiny
+    region = encoding._Region(X[0], "inf", 0.0, 0.2, (0.0, 1.0))
+    lows, highs = encoding._hidden_bounds(model, region, "interval")
+    program, last, eps, n_binaries = region.encode(model, lows, highs, len(lows))
+    n_open = sum(int(np.sum((lo < 0) & (hi > 0))) for lo, hi in zip(lows, highs))
+    assert 0 < n_open < sum(len(lo) for lo in lows)  # some units folded, some open
+    assert n_binaries == n_open
+    assert program.n_columns == X.shape[1] + 1 + 3 * n_open
+    # the last layer's activations, as the program's affine function, match the network's
+    a = X[0]
+    for W, b in zip(model.coefs_[:-1], model.intercepts_[:-1]):
+        a = np.maximum(a @ W + b, 0.0)
+    assert last.matrix.shape == (len(a), len(last.columns))
+    values = np.zeros(program.n_columns)
+    values[:X.shape[1]] = X[0]  # x at x0; each open unit's a at its value there
+    start = X.shape[1] + 1
+    h = X[0]
+    for lo, hi, W, b in zip(lows, highs, model.coefs_[:-1], model.intercepts_[:-1]):
+        h = np.maximum(h @ W + b, 0.0)
+        open_ = np.flatnonzero((lo < 0) & (hi > 0))
+        values[start + len(open_) + np.arange(len(open_))] = h[open_]
+        start += 3 * len(open_)
+    np.testing.assert_allclose(last.matrix @ values[last.columns] + last.offset, a, atol=1e-12)
+
+
+def _fake_solver(monkeypatch, answers):
+    """Replace one program's solve by ``answers[margin]`` (status, eps, lower bound); record the
+    margins asked for."""
+    margins = []
+
+    def solve_row(model, x0, region, method, formulation, time_limit, margin, mip_rel_gap):
+        margins.append(margin)
+        status, eps, lower = answers(margin)
+        return {"eps": eps, "x_adv": x0, "target": 1, "status": status, "lower_bound": lower,
+                "upper_bound": eps, "solve_time": 1.0, "n_binaries": 3}
+
+    monkeypatch.setattr(milp, "_solve_row", solve_row)
+    return margins
+
+
+def _search(x0, eps_high=0.5):
+    region = encoding._Region(x0, "inf", 0.0, eps_high, (0.0, 1.0))
+    return milp._search_row(None, x0, region, "lp", "disjunction", 60.0, MARGIN, 1e-4)
+
+
+def test_a_change_the_network_does_not_misclassify_is_searched_again_with_a_larger_margin(
+        monkeypatch):
+    margins = _fake_solver(monkeypatch, lambda margin: ("unverified", 0.2, 0.2) if margin < 5e-6
+                           else ("optimal", 0.2000001, 0.2000001))
+    found = _search(np.full(3, 0.5))
+    assert margins == pytest.approx([MARGIN, 10 * MARGIN])
+    assert found["status"] == "optimal"
+    assert found["eps"] == 0.2000001 and found["lower_bound"] == 0.2  # the first proof holds
+    assert found["solve_time"] == 2.0
+
+
+def test_a_change_never_verified_is_not_reported_as_exact(monkeypatch):
+    margins = _fake_solver(monkeypatch, lambda margin: ("unverified", 0.2, 0.2))
+    found = _search(np.full(3, 0.5))
+    assert len(margins) == 1 + milp.MARGIN_RETRIES
+    assert found["status"] == "unverified"
+
+
+def test_a_verified_change_outside_the_gap_of_the_first_proof_is_not_exact(monkeypatch):
+    _fake_solver(monkeypatch, lambda margin: ("unverified", 0.2, 0.2) if margin < 5e-6
+                 else ("optimal", 0.21, 0.21))
+    found = _search(np.full(3, 0.5))
+    assert found["status"] == "time limit"
+    assert found["lower_bound"] == 0.2 and found["eps"] == 0.21
 
 
 # --- Bad inputs: one test per case -------------------------------------------------------------

@@ -71,9 +71,10 @@ class ExactMinimum:
     target : ndarray of shape (n_samples,), dtype object
         The class predicted at ``x_adv`` (None where none was found).
     status : ndarray of shape (n_samples,), dtype object
-        ``"optimal"``: ``eps`` is proven minimal. ``"time limit"``: the solver stopped first;
-        ``eps`` is only an upper bound and ``lower_bound`` what is proven — never an exact
-        answer. ``"no adversarial"``: proven that nothing in the pixel box fools the network.
+        ``"optimal"``: ``eps`` is proven minimal. ``"time limit"``: the solver stopped first
+        (or, rarely, the change verified with a larger margin is not within the gap of the
+        first proof); ``eps`` is only an upper bound and ``lower_bound`` what is proven — never
+        an exact answer. ``"no adversarial"``: proven that nothing in the pixel box fools the network.
         ``"unverified"``: the solver's ``x_adv`` is not misclassified when the network itself
         predicts it (the solver's tolerances exceeded ``margin``), also after searching again
         with larger margins; not an exact answer either.

@@ -17,14 +17,16 @@ Run ``python site/build.py`` (``make site`` does) from the repository's virtual 
    ``repository.url`` empty in ``site/_config.yml``, the repository and launch buttons are left
    out (they need the URL).
 5. Rewrites the landing redirect ``index.html`` (Jupyter Book writes a bare ``<meta>`` refresh)
-   as a small page that names the site's icon and links to the first page. Without the icon, a
-   browser may ask for ``/favicon.ico`` before the refresh, and the site has none: a 404 in the
-   console, depending on timing.
+   as a small page that carries the site's icon inline (a ``data:`` URL) and links to the first
+   page. Without an icon, a browser may ask for ``/favicon.ico`` before the refresh, and the
+   site has none: a 404 in the console. An icon fetched from ``_static`` is no better: the
+   refresh may abort its request. Either depends on timing; an inline icon needs no request.
 6. Prints the path of ``index.html`` to open in a browser.
 
 Exits with Jupyter Book's status: non-zero if any warning was raised.
 """
 
+import base64
 import os
 import re
 import shutil
@@ -54,13 +56,13 @@ NOT_ARCHIVED = {".git", ".venv", "_build", "__pycache__", ".ipynb_checkpoints", 
 SITE_LINK = re.compile(r"\]\(\.\./site/")
 #: The target of Jupyter Book's redirect page: ``<meta http-equiv="Refresh" content="0; url=X" />``.
 REFRESH_TARGET = re.compile(r'http-equiv="Refresh"\s+content="0;\s*url=([^"]+)"', re.IGNORECASE)
-#: The landing redirect, with the site's icon (``html.favicon``, copied into ``_static``).
+#: The landing redirect, with the site's icon (``html.favicon``) inline, as a ``data:`` URL.
 REDIRECT_PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Refresh" content="0; url={target}">
-<link rel="icon" href="_static/{icon}">
+<link rel="icon" href="{icon}">
 <title>{title}</title>
 </head>
 <body><p><a href="{target}">{title}</a></p></body>
@@ -145,7 +147,8 @@ def book_config(config: Path = CONFIG) -> Path:
 
 
 def write_redirect_page(page: Path, config: Path = CONFIG) -> str:
-    """Rewrite Jupyter Book's redirect ``page`` with the site's icon and a link; return its target.
+    """Rewrite Jupyter Book's redirect ``page`` with the site's icon (inline) and a link; return
+    its target.
 
     Raises ``ValueError`` if ``page`` is not a redirect (Jupyter Book changed how it writes
     ``index.html``): the page is then left as it is, and the build fails instead of shipping it.
@@ -157,9 +160,10 @@ def write_redirect_page(page: Path, config: Path = CONFIG) -> str:
             "landing page differently now; update REFRESH_TARGET in site/build.py."
         )
     settings = yaml.safe_load(config.read_text())
+    icon = config.parent / settings["html"]["favicon"]
+    icon_url = "data:image/svg+xml;base64," + base64.b64encode(icon.read_bytes()).decode("ascii")
     target = found.group(1)
-    page.write_text(REDIRECT_PAGE.format(target=target, icon=Path(settings["html"]["favicon"]).name,
-                                         title=settings["title"]))
+    page.write_text(REDIRECT_PAGE.format(target=target, icon=icon_url, title=settings["title"]))
     return target
 
 

@@ -20,9 +20,7 @@ The encoding follows MIPVerify:
    ``a >= z, a >= 0, a <= u d, a <= z - l (1 - d)``, exact for ``d`` in {0, 1}. A unit of
    fixed sign gets no variable at all: its activation is an affine function of the input and
    of the open units below, carried into the next layer (the network collapsed wherever it
-   is linear), so the program has one dense row per open unit rather than one per unit. On
-   the benchmark's digits that made the LP bounds about three times faster (measured while
-   developing ``benchmarks/exact.py``).
+   is linear), so the program has one dense row per open unit rather than one per unit.
 
 The L-infinity and L1 norms of the change keep the program linear. L2 would make the objective
 quadratic, which HiGHS (``scipy.optimize.milp``) does not solve as a mixed-integer program, so it

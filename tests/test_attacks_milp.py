@@ -156,7 +156,7 @@ def test_only_units_of_open_sign_get_variables(tiny):
     model, X = tiny
     region = encoding._Region(X[0], "inf", 0.0, 0.2, (0.0, 1.0))
     lows, highs = encoding._hidden_bounds(model, region, "interval")
-    program, last, eps, n_binaries = region.encode(model, lows, highs, len(lows))
+    program, last, eps, n_binaries, _ = region.encode(model, lows, highs, len(lows))
     n_open = sum(int(np.sum((lo < 0) & (hi > 0))) for lo, hi in zip(lows, highs))
     assert 0 < n_open < sum(len(lo) for lo in lows)  # some units folded, some open
     assert n_binaries == n_open
@@ -176,6 +176,70 @@ def test_only_units_of_open_sign_get_variables(tiny):
         values[start + len(open_) + np.arange(len(open_))] = h[open_]
         start += 3 * len(open_)
     np.testing.assert_allclose(last.matrix @ values[last.columns] + last.offset, a, atol=1e-12)
+
+
+def _forward(model, X):
+    """Every hidden layer's pre-activations of the rows X, and the logits."""
+    pre, a = [], X
+    for W, b in zip(model.coefs_[:-1], model.intercepts_[:-1]):
+        pre.append(a @ W + b)
+        a = np.maximum(pre[-1], 0.0)
+    W_out, b_out = encoding._output_weights(model)
+    return pre, a @ W_out + b_out
+
+
+def _changes_reaching(model, region, target, n_samples=20000, seed=0):
+    """Random points of the region's box (and its corners' mix) whose logit of ``target``
+    exceeds the predicted class's by the margin; their pre-activations per layer."""
+    rng = np.random.default_rng(seed)
+    low, high = region.box
+    points = low + (high - low) * rng.uniform(size=(n_samples, len(low)))
+    corners = low + (high - low) * rng.integers(2, size=(n_samples, len(low)))
+    points = np.vstack([points, corners])
+    pre, logits = _forward(model, points)
+    predicted = int(np.argmax(_forward(model, region.x0[None, :])[1]))
+    reaching = logits[:, target] - logits[:, predicted] >= MARGIN
+    return [p[reaching] for p in pre], int(reaching.sum())
+
+
+def test_bounds_for_one_class_hold_for_every_change_reaching_it(tiny):
+    """The bounds tightened with a class's logit condition: every sampled change that reaches
+    the class lies within them, and they fix the sign of more units than the bounds over the
+    whole box (so the check is not vacuous)."""
+    model, X = tiny
+    n_fixed_more, n_checked = 0, 0
+    for x0 in X:
+        exact = attacks.minimal_perturbation_relu(model, x0[None, :], upper_bound=np.inf)
+        region = encoding._Region(x0, "inf", 0.0, 1.5 * exact.eps[0], (0.0, 1.0))
+        network = encoding._network_program(model, region, "lp", MARGIN)
+        for target in network.targets:
+            pre, n_reaching = _changes_reaching(model, region, target)
+            bounds = encoding._bounds_reaching(model, region, network, target, MARGIN)
+            if bounds is None:
+                assert n_reaching == 0
+                continue
+            for values, lo, hi in zip(pre, *bounds):
+                assert np.all(values >= lo - 1e-7) and np.all(values <= hi + 1e-7)
+            n_checked += n_reaching
+            n_fixed_more += encoding._count_open(network.lows, network.highs) - \
+                encoding._count_open(*bounds)
+    assert n_checked > 0
+    assert n_fixed_more > 0
+
+
+def test_a_class_no_change_in_the_box_reaches_is_ruled_out_by_its_bounds(tiny):
+    """Inside a box smaller than the exact minimum nothing reaches any class; where the
+    intervals still leave a class reachable, the bounds for that class rule it out."""
+    model, X = tiny
+    answers = []
+    for x0 in X:
+        exact = attacks.minimal_perturbation_relu(model, x0[None, :], upper_bound=np.inf)
+        region = encoding._Region(x0, "inf", 0.0, 0.9 * exact.eps[0], (0.0, 1.0))
+        network = encoding._network_program(model, region, "interval", MARGIN)
+        answers += [encoding._bounds_reaching(model, region, network, t, MARGIN)
+                    for t in network.targets]
+    assert answers  # the intervals alone left some class reachable
+    assert sum(answer is None for answer in answers) > 0
 
 
 def _fake_solver(monkeypatch, answers):

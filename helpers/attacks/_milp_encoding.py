@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -27,7 +27,17 @@ from helpers import gradients
 #: and its proof are the same without them. A SciPy whose HiGHS lacks them warns and solves with
 #: its defaults.
 HIGHS_MIP_OPTIONS: dict[str, Any] = {"mip_heuristic_run_rins": False,
-                                     "mip_heuristic_run_rens": False}
+                                     "mip_heuristic_run_rens": False,
+                                     "mip_heuristic_run_root_reduced_cost": False,
+                                     "mip_heuristic_run_feasibility_jump": False}
+#: HiGHS options for the linear programs behind the bounds. Each is solved once, from scratch;
+#: HiGHS's presolve took longer than it saved on them (about 17 against 10 ms per program on
+#: this series' network, measured while developing ``benchmarks/exact.py``).
+HIGHS_LP_OPTIONS: dict[str, Any] = {"presolve": False}
+#: At most how often the bounds of one class's program are tightened with that class's logit
+#: condition (each round gives every unit of open sign its smallest and largest pre-activation
+#: again); the rounds stop earlier once one leaves no further unit with a fixed sign.
+TARGET_BOUND_ROUNDS: int = 8
 
 
 def _output_weights(model: MLPClassifier) -> tuple[np.ndarray, np.ndarray]:
@@ -96,8 +106,7 @@ class _Encoding:
         options: dict[str, Any] = {"mip_rel_gap": mip_rel_gap}
         if time_limit is not None:
             options["time_limit"] = max(time_limit, 1e-3)
-        if integral:
-            options.update(HIGHS_MIP_OPTIONS)
+        options.update(HIGHS_MIP_OPTIONS if integral else HIGHS_LP_OPTIONS)
         with warnings.catch_warnings():  # scipy announces that it passes them on verbatim
             warnings.filterwarnings("ignore", "Unrecognized options detected",
                                     RuntimeWarning)
@@ -132,9 +141,10 @@ class _Region:
                 np.minimum(self.x0 + self.eps_high, self.clip[1]))
 
     def encode(self, model: MLPClassifier, lows: list, highs: list, n_layers: int,
-               with_size: bool = True):
-        """Program of the first ``n_layers`` hidden layers; returns it, the last layer's
-        activations (an :class:`_Affine`), the norm's columns and the number of binaries.
+               with_size: bool = True) -> "_Encoded":
+        """Program of the first ``n_layers`` hidden layers (an :class:`_Encoded`: the program,
+        the last layer's activations, the norm's columns, the number of binaries, and every
+        layer's pre-activations).
 
         Columns: ``x``, the norm's block (one ``eps``, or one ``t_i >= |x_i - x0_i|`` per
         feature for L1), then, layer by layer, the ``z`` of the units whose sign the bounds
@@ -164,11 +174,13 @@ class _Region:
             program.rows(np.ones((1, n)), t, self.eps_low, self.eps_high)
             norm_columns = t
         activations = _Affine(x, np.eye(n), np.zeros(n))
+        pre_activations: list[_Affine] = []
         n_binaries = 0
         pair = np.array([[1.0, -1.0]])
         for k in range(n_layers):
             lo, hi = lows[k], highs[k]
             matrix, offset = activations.of(model.coefs_[k], model.intercepts_[k])
+            pre_activations.append(_Affine(activations.columns, matrix, offset))
             open_ = np.flatnonzero((lo < 0) & (hi > 0))
             z = program.variables(lo[open_], hi[open_])
             # z = (the affine expression): the only dense rows; each ReLU row below has two
@@ -190,7 +202,7 @@ class _Region:
             own[open_, np.arange(len(open_))] = 1.0
             activations = _Affine(np.concatenate([activations.columns, a]),
                                   np.hstack([matrix, own]), offset)
-        return program, activations, norm_columns, n_binaries
+        return _Encoded(program, activations, norm_columns, n_binaries, pre_activations)
 
 
 @dataclass
@@ -206,6 +218,18 @@ class _Affine:
         """``a @ W + b`` (``W`` of shape (n_units, n_out)) as ``(matrix, offset)`` over the same
         columns: shapes (n_out, len(columns)) and (n_out,)."""
         return W.T @ self.matrix, W.T @ self.offset + b
+
+
+class _Encoded(NamedTuple):
+    """What :meth:`_Region.encode` builds: the program, the last layer's activations, the norm's
+    columns, the number of binaries, and each layer's pre-activations (all units), every
+    affine function over the program's columns."""
+
+    program: _Encoding
+    activations: _Affine
+    norm_columns: np.ndarray
+    n_binaries: int
+    pre_activations: list[_Affine]
 
 
 def _hidden_bounds(model: MLPClassifier, region: _Region, method: str):
@@ -224,11 +248,11 @@ def _hidden_bounds(model: MLPClassifier, region: _Region, method: str):
         lo, hi = _interval(W, b, low, high)
         undecided = np.flatnonzero((lo < 0) & (hi > 0))
         if method == "lp" and k >= 1 and len(undecided):
-            program, below, _, _ = region.encode(model, lows, highs, k, with_size=False)
+            program, below, *_ = region.encode(model, lows, highs, k, with_size=False)
             matrix, offset = below.of(W, b)
             for j in undecided:
                 lo[j], hi[j] = _lp_range(program, below.columns, matrix[j], offset[j], lo[j],
-                                         hi[j])
+                                         hi[j]) or (lo[j], hi[j])
         lows.append(lo)
         highs.append(hi)
         low, high = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
@@ -236,10 +260,14 @@ def _hidden_bounds(model: MLPClassifier, region: _Region, method: str):
 
 
 def _lp_range(program: _Encoding, columns: np.ndarray, weights: np.ndarray, offset: float,
-              low: float, high: float) -> tuple[float, float]:
-    """``weights @ v[columns] + offset`` over the LP relaxation, intersected with (low, high)."""
+              low: float, high: float) -> tuple[float, float] | None:
+    """``weights @ v[columns] + offset`` over the LP relaxation, intersected with (low, high);
+    None if the relaxation has no point at all (then neither has the program)."""
     c = program.objective(columns, weights)
-    smallest, largest = program.solve(c, False), program.solve(-c, False)
+    smallest = program.solve(c, False)
+    if smallest.status == 2:
+        return None
+    largest = program.solve(-c, False)
     if smallest.status == 0:
         low = max(low, smallest.fun + offset)
     if largest.status == 0:
@@ -247,20 +275,39 @@ def _lp_range(program: _Encoding, columns: np.ndarray, weights: np.ndarray, offs
     return low, high
 
 
-def _network_program(model: MLPClassifier, region: _Region, method: str, margin: float,
-                     with_size: bool = False):
-    """The network's program over the region, and the classes a change inside it may reach.
+class _NetworkProgram(NamedTuple):
+    """What :func:`_network_program` builds for one row.
 
-    Returns the program, the columns and ``(matrix, offset)`` of the logit differences
-    ``logit_t - logit_predicted`` over them (``matrix @ v[columns] + offset``, one row per
-    class), the reachable targets (sorted, the largest upper bound of that difference first),
-    and ``(d_low, d_high, norm_columns, n_binaries)``.
+    ``program`` over ``columns``; the logit differences ``logit_t - logit_predicted`` as
+    ``margins @ v[columns] + offsets`` (one row per class) and their bounds ``d_low``,
+    ``d_high``; the reachable ``targets`` (the largest ``d_high`` first); the norm's columns;
+    the binaries; the hidden bounds ``lows``, ``highs``; and the logit-difference weights
+    ``(W_margin, b_margin)`` over the last hidden layer.
     """
+
+    program: _Encoding
+    columns: np.ndarray
+    margins: np.ndarray
+    offsets: np.ndarray
+    targets: list[int]
+    d_low: np.ndarray
+    d_high: np.ndarray
+    norm_columns: np.ndarray
+    n_binaries: int
+    lows: list[np.ndarray]
+    highs: list[np.ndarray]
+    logit_margin: tuple[np.ndarray, np.ndarray]
+
+
+def _network_program(model: MLPClassifier, region: _Region, method: str, margin: float,
+                     with_size: bool = False) -> _NetworkProgram:
+    """The network's program over the region, and the classes a change inside it may reach
+    (a :class:`_NetworkProgram`)."""
     x0 = region.x0
     predicted = int(gradients.logits(model, x0[None, :]).argmax())
     lows, highs = _hidden_bounds(model, region, method)
-    program, last, norm_columns, n_binaries = region.encode(model, lows, highs, len(lows),
-                                                            with_size=with_size)
+    program, last, norm_columns, n_binaries, _ = region.encode(model, lows, highs, len(lows),
+                                                               with_size=with_size)
     W, b = _output_weights(model)
     W_margin, b_margin = W - W[:, [predicted]], b - b[predicted]  # logit_t - logit_predicted
     d_low, d_high = _interval(W_margin, b_margin, np.maximum(lows[-1], 0.0),
@@ -270,7 +317,66 @@ def _network_program(model: MLPClassifier, region: _Region, method: str, margin:
     if method == "lp":
         for t in targets:
             d_low[t], d_high[t] = _lp_range(program, last.columns, matrix[t], offset[t],
-                                            d_low[t], d_high[t])
+                                            d_low[t], d_high[t]) or (d_low[t], d_high[t])
     targets = sorted((t for t in targets if d_high[t] >= margin), key=lambda t: -d_high[t])
-    return (program, last.columns, (matrix, offset), targets,
-            (d_low, d_high, norm_columns, n_binaries))
+    return _NetworkProgram(program, last.columns, matrix, offset, targets, d_low, d_high,
+                           norm_columns, n_binaries, lows, highs, (W_margin, b_margin))
+
+
+def _add_target_row(encoded: _Encoded, logit_margin: tuple[np.ndarray, np.ndarray],
+                    target: int, margin: float) -> None:
+    """Add to ``encoded.program`` the row "``logit_target - logit_predicted >= margin``"."""
+    W_margin, b_margin = logit_margin
+    matrix, offset = encoded.activations.of(W_margin[:, [target]], b_margin[[target]])
+    encoded.program.rows(matrix, encoded.activations.columns, margin - offset, np.inf)
+
+
+def _bounds_reaching(model: MLPClassifier, region: _Region, network: _NetworkProgram,
+                     target: int, margin: float, rounds: int = TARGET_BOUND_ROUNDS):
+    """Hidden bounds over the changes in the region that reach ``target``, or None if none does.
+
+    Only those changes matter to the program of that one class, so every unit of open sign gets
+    its smallest and largest pre-activation again over the LP relaxation of the whole network
+    with the row "``logit_target - logit_predicted >= margin``" added; round after round, each
+    over the relaxation of the bounds found before, until a round fixes the sign of no further
+    unit (at most ``rounds``). The bounds still hold for every change that reaches the class
+    (the relaxation contains them all), and many more units get a fixed sign. None: the
+    relaxation has no point, so no change in the region reaches ``target``.
+    """
+    lows = [low.copy() for low in network.lows]
+    highs = [high.copy() for high in network.highs]
+    n_open = _count_open(lows, highs)
+    for _ in range(rounds):
+        encoded = region.encode(model, lows, highs, len(lows), with_size=False)
+        _add_target_row(encoded, network.logit_margin, target, margin)
+        for lo, hi, pre in zip(lows, highs, encoded.pre_activations):
+            for j in np.flatnonzero((lo < 0) & (hi > 0)):
+                found = _lp_range(encoded.program, pre.columns, pre.matrix[j], pre.offset[j],
+                                  lo[j], hi[j])
+                if found is None:
+                    return None
+                lo[j], hi[j] = found
+        n_open, before = _count_open(lows, highs), n_open
+        if n_open == before:
+            break
+    return lows, highs
+
+
+def _count_open(lows: list[np.ndarray], highs: list[np.ndarray]) -> int:
+    """How many hidden units the bounds leave of open sign (``low < 0 < high``)."""
+    return sum(int(np.sum((lo < 0) & (hi > 0))) for lo, hi in zip(lows, highs))
+
+
+def _program_reaching(model: MLPClassifier, region: _Region, network: _NetworkProgram,
+                      target: int, method: str, margin: float) -> _Encoded | None:
+    """The program of the changes in the region (with the norm's columns) that reach
+    ``target``, over bounds tightened for that class with ``method="lp"``
+    (:func:`_bounds_reaching`); None if no change in the region reaches it."""
+    bounds = (network.lows, network.highs)
+    if method == "lp":
+        bounds = _bounds_reaching(model, region, network, target, margin)
+        if bounds is None:
+            return None
+    encoded = region.encode(model, *bounds, len(bounds[0]), with_size=True)
+    _add_target_row(encoded, network.logit_margin, target, margin)
+    return encoded

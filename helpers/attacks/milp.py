@@ -21,6 +21,12 @@ The encoding follows MIPVerify:
    fixed sign gets no variable at all: its activation is an affine function of the input and
    of the open units below, carried into the next layer (the network collapsed wherever it
    is linear), so the program has one dense row per open unit rather than one per unit.
+4. One program per other class (the default): only the changes that reach that class matter
+   to it, so the bounds of its units are tightened again by LP with the row
+   "``logit_class - logit_predicted >= margin``" added (twice, each time over the relaxation
+   of the bounds found before). More units get a fixed sign, fewer binaries are left, and a
+   class that no change in the box reaches is ruled out by LP alone. The classes are solved
+   in turn, the likeliest first, each capped by the best size found so far.
 
 The L-infinity and L1 norms of the change keep the program linear. L2 would make the objective
 quadratic, which HiGHS (``scipy.optimize.milp``) does not solve as a mixed-integer program, so it
@@ -38,7 +44,7 @@ from sklearn.neural_network import MLPClassifier
 
 from helpers import gradients
 from helpers._validation import check_features, check_range
-from helpers.attacks._milp_encoding import _network_program, _Region
+from helpers.attacks._milp_encoding import _network_program, _program_reaching, _Region
 from helpers.attacks.evaluate import smallest_pgd
 from helpers.network import check_network
 
@@ -47,7 +53,7 @@ EXACT_NORMS: tuple[str, str] = ("inf", "1")
 #: How the pre-activation bounds are computed: interval arithmetic, then LP ("lp"), or alone.
 BOUND_METHODS: tuple[str, str] = ("lp", "interval")
 #: How the other class is chosen: one program per class, or one program with a disjunction.
-FORMULATIONS: tuple[str, str] = ("disjunction", "per target")
+FORMULATIONS: tuple[str, str] = ("per target", "disjunction")
 #: How often a row whose change the network does not misclassify is searched for again, each
 #: time with ten times the margin.
 MARGIN_RETRIES: int = 2
@@ -83,7 +89,8 @@ class ExactMinimum:
     solve_time : ndarray of shape (n_samples,)
         Wall time per row in seconds (bounds and every program).
     n_binaries : ndarray of shape (n_samples,), dtype int
-        Hidden units whose sign the bounds left open: one binary variable each.
+        Hidden units whose sign the bounds left open: one binary variable each (with one
+        program per class, the most that any of the row's programs needed).
     """
 
     norm: str
@@ -158,10 +165,10 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
     """The exact search for one row; a dict of the :class:`ExactMinimum` fields."""
     start = time.perf_counter()
     predicted = int(gradients.logits(model, x0[None, :]).argmax())
-    program, columns, (margins, offsets), targets, (d_low, _, norm_columns, n_binaries) = \
-        _network_program(model, region, method, margin, with_size=True)
-    size = program.objective(norm_columns, 1.0)
+    network = _network_program(model, region, method, margin,
+                               with_size=formulation == "disjunction")
     n = len(x0)
+    n_binaries = network.n_binaries
     best = {"eps": np.inf, "x": None}
     lower_bounds: list[float] = []
     timed_out = False
@@ -185,22 +192,28 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
 
     if formulation == "per target":
         # the likeliest target first (largest reachable margin): its answer caps the others
-        for t in targets:
+        n_binaries = 0
+        for t in network.targets:
             cap = min(best["eps"], region.eps_high)
-            trial = program.copy()
-            trial.rows(margins[[t]], columns, margin - offsets[t], np.inf)
-            trial.rows(np.ones((1, len(norm_columns))), norm_columns, -np.inf, cap)
-            record(trial.solve(size, True, remaining(), mip_rel_gap), cap)
-    elif targets:
-        trial = program.copy()
+            encoded = _program_reaching(model, region, network, t, method, margin)
+            if encoded is None:  # no change in the box reaches this target
+                lower_bounds.append(cap)
+                continue
+            n_binaries = max(n_binaries, encoded.n_binaries)
+            trial, sizes = encoded.program, encoded.norm_columns
+            trial.rows(np.ones((1, len(sizes))), sizes, -np.inf, cap)
+            record(trial.solve(trial.objective(sizes, 1.0), True, remaining(), mip_rel_gap), cap)
+    elif network.targets:
+        trial, targets = network.program.copy(), network.targets
         s = trial.variables(np.zeros(len(targets)), np.ones(len(targets)), integer=True)
         trial.rows(np.ones((1, len(s))), s, 1.0, np.inf)
         for t, s_t in zip(targets, s):  # s_t = 1 forces logit_t - logit_predicted >= margin
-            trial.rows(np.array([np.append(margins[t], d_low[t] - margin)]),
-                       np.append(columns, s_t), d_low[t] - offsets[t], np.inf)
-        record(trial.solve(trial.objective(norm_columns, 1.0), True, remaining(), mip_rel_gap),
-               region.eps_high)
-    if not targets:
+            trial.rows(np.array([np.append(network.margins[t], network.d_low[t] - margin)]),
+                       np.append(network.columns, s_t), network.d_low[t] - network.offsets[t],
+                       np.inf)
+        record(trial.solve(trial.objective(network.norm_columns, 1.0), True, remaining(),
+                           mip_rel_gap), region.eps_high)
+    if not network.targets:
         lower_bounds.append(region.eps_high)
     elapsed = time.perf_counter() - start
     lower = min(lower_bounds) if lower_bounds else region.eps_high
@@ -323,12 +336,13 @@ def adversarial_within_relu(
     answers = []
     for x0, size in zip(X, sizes):
         start = time.perf_counter()
-        program, columns, (margins, offsets), targets, _ = _network_program(
-            model, _Region(x0, norm, 0.0, float(size), clip), bounds, margin)
+        network = _network_program(model, _Region(x0, norm, 0.0, float(size), clip), bounds,
+                                   margin)
         answer = "none"
-        for t in targets:
-            trial = program.copy()
-            trial.rows(margins[[t]], columns, margin - offsets[t], np.inf)
+        for t in network.targets:
+            trial = network.program.copy()
+            trial.rows(network.margins[[t]], network.columns, margin - network.offsets[t],
+                       np.inf)
             left = time_limit - (time.perf_counter() - start)
             found = trial.solve(np.zeros(trial.n_columns), True, left)
             if found.status == 0:
@@ -376,7 +390,7 @@ def minimal_perturbation_relu(
     upper_bound: Any = None,
     lower_bound: Any = 0.0,
     bounds: str = "lp",
-    formulation: str = "disjunction",
+    formulation: str = "per target",
     time_limit: float = 60.0,
     margin: float = 1e-6,
     mip_rel_gap: float = 1e-4,
@@ -410,11 +424,13 @@ def minimal_perturbation_relu(
     bounds : {"lp", "interval"}, default "lp"
         Pre-activation bounds: interval arithmetic, then tightened by LP (MIPVerify), or
         interval arithmetic alone.
-    formulation : {"disjunction", "per target"}, default "disjunction"
-        One program with a binary per other class choosing which one to reach, or one program
-        per other class (each capped by the best size found so far). ``benchmarks/exact.py``
-        measures both (``benchmarks/results/exact.md``). With one program, a time limit still
-        leaves a lower bound over all classes; one program per class spends it on the first.
+    formulation : {"per target", "disjunction"}, default "per target"
+        One program per other class (the likeliest first, each capped by the best size found
+        so far; with ``bounds="lp"`` its bounds are tightened again over the changes that reach
+        that class, see the module's docstring), or one program with a binary per other class
+        choosing which one to reach. ``benchmarks/exact.py`` measures both
+        (``benchmarks/results/exact.md``). With one program, a time limit still leaves a lower
+        bound over all classes; one program per class spends it on the first.
     time_limit : float, default 60
         Seconds per row for all its programs.
     margin : float, default 1e-6

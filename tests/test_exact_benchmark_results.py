@@ -37,10 +37,19 @@ def test_no_attack_goes_below_a_proven_minimum(proven, attack):
     assert np.all(sizes[found] >= (1 - 1e-4) * proven["lp eps"].to_numpy()[found])
 
 
-def test_both_bound_methods_agree_where_both_proved(table):
-    both = table[(table["lp status"] == "optimal") & (table["interval status"] == "optimal")]
+@pytest.mark.parametrize("config", ["interval", "disjunction"])
+def test_every_configuration_agrees_with_the_default_where_both_proved(table, config):
+    both = table[(table["lp status"] == "optimal") & (table[f"{config} status"] == "optimal")]
     assert len(both) > 0
-    np.testing.assert_allclose(both["interval eps"], both["lp eps"], rtol=2e-4)
+    np.testing.assert_allclose(both[f"{config} eps"], both["lp eps"], rtol=2e-4)
+
+
+def test_the_committed_run_meets_the_benchmark_targets(table):
+    """The issue's targets, which the README reports as met: at least 99 % of the digits proven
+    optimal within the 60 s limit, and a median solve time of at most 2 s per digit."""
+    assert len(table) >= 200
+    assert (table["lp status"] == "optimal").mean() >= 0.99
+    assert table["lp solve_time"].median() <= 2.0
 
 
 def test_the_easiest_proven_digit_is_solved_again_to_the_same_minimum(proven):

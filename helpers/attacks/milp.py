@@ -23,8 +23,8 @@ The encoding follows MIPVerify:
    is linear), so the program has one dense row per open unit rather than one per unit.
 4. One program per other class (the default): only the changes that reach that class matter
    to it, so the bounds of its units are tightened again by LP with the row
-   "``logit_class - logit_predicted >= margin``" added (twice, each time over the relaxation
-   of the bounds found before). More units get a fixed sign, fewer binaries are left, and a
+   "``logit_class - logit_predicted >= margin``" added, round after round over the relaxation
+   of the bounds found before, until a round fixes no further unit's sign. More units get a fixed sign, fewer binaries are left, and a
    class that no change in the box reaches is ruled out by LP alone. The classes are solved
    in turn, the likeliest first, each capped by the best size found so far.
 
@@ -195,6 +195,10 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
         n_binaries = 0
         for t in network.targets:
             cap = min(best["eps"], region.eps_high)
+            if remaining() <= 0:  # no time left for this class: nothing proven about it
+                timed_out = True
+                lower_bounds.append(region.eps_low)
+                continue
             encoded = _program_reaching(model, region, network, t, method, margin)
             if encoded is None:  # no change in the box reaches this target
                 lower_bounds.append(cap)
@@ -422,8 +426,8 @@ def minimal_perturbation_relu(
     lower_bound : float or array-like of shape (n_samples,), default 0
         A size known to be too small to fool each row (added as a constraint).
     bounds : {"lp", "interval"}, default "lp"
-        Pre-activation bounds: interval arithmetic, then tightened by LP (MIPVerify), or
-        interval arithmetic alone.
+        Pre-activation bounds: interval arithmetic, then tightened by LP (MIPVerify; with one
+        program per class, again for each class), or interval arithmetic alone.
     formulation : {"per target", "disjunction"}, default "per target"
         One program per other class (the likeliest first, each capped by the best size found
         so far; with ``bounds="lp"`` its bounds are tightened again over the changes that reach

@@ -149,11 +149,12 @@ class _Region:
 
         Columns: ``x``, the norm's block (one ``eps``, or one ``t_i >= |x_i - x0_i|`` per
         feature for L1), then, layer by layer, the ``z`` of the units whose sign the bounds
-        leave open, their ``a`` and their binaries. A unit of fixed sign gets no variable: its activation is an affine
-        function of the columns below (zero if always off, its ``z`` if always on), carried to
-        the next layer, so the program holds one dense row per open unit (and per output
-        constraint) instead of one per unit. Without ``with_size``, the L-infinity block is
-        left out: the box alone is then the ball, which is all that bounds need.
+        leave open, their ``a`` and their binaries. A unit of fixed sign gets no variable: its
+        activation is an affine function of the columns below (zero if always off, its ``z`` if
+        always on), carried to the next layer, so the program holds one dense row per open unit
+        (and per output constraint) instead of one per unit. Without ``with_size``, the
+        L-infinity block is left out: the box alone is then the ball, which is all that bounds
+        need.
         """
         program = _Encoding()
         n = len(self.x0)

@@ -24,9 +24,10 @@ The encoding follows MIPVerify:
 4. One program per other class (the default): only the changes that reach that class matter
    to it, so the bounds of its units are tightened again by LP with the row
    "``logit_class - logit_predicted >= margin``" added, round after round over the relaxation
-   of the bounds found before, until a round fixes no further unit's sign. More units get a fixed sign, fewer binaries are left, and a
-   class that no change in the box reaches is ruled out by LP alone. The classes are solved
-   in turn, the likeliest first, each capped by the best size found so far.
+   of the bounds found before, until a round fixes no further unit's sign. More units get a
+   fixed sign, fewer binaries are left, and a class that no change in the box reaches is ruled
+   out by LP alone. The classes are solved in turn, the likeliest first, each capped by the
+   best size found so far.
 
 The L-infinity and L1 norms of the change keep the program linear. L2 would make the objective
 quadratic, which HiGHS (``scipy.optimize.milp``) does not solve as a mixed-integer program, so it

@@ -115,3 +115,32 @@ def _prepare(model: Any, X: Any, clip: Any) -> tuple[np.ndarray, tuple[float, fl
     return X, _check_clip(clip, X)
 
 
+def _check_choice(value: Any, choices: tuple[str, ...], name: str) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}.")
+    return value
+
+
+def _check_in_box(X: np.ndarray, clip: tuple[float, float]) -> None:
+    if X.min() < clip[0] or X.max() > clip[1]:
+        raise ValueError(
+            f"X has values in [{X.min():.3g}, {X.max():.3g}], outside clip={clip!r}; the exact "
+            "search looks for x' inside that box, so rescale X into it (pixels in [0, 1])."
+        )
+
+
+def _check_positive(value: Any, name: str) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number > 0; got {value!r}.") from None
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
+    return value
+
+
+def _as_row_values(value: Any, n_samples: int, name: str) -> np.ndarray:
+    values = np.broadcast_to(np.asarray(value, dtype=float), (n_samples,))
+    if np.any(np.isnan(values)) or np.any(values < 0):
+        raise ValueError(f"{name} must be >= 0 for every row (inf: unknown); got {value!r}.")
+    return values

@@ -45,6 +45,7 @@ from sklearn.neural_network import MLPClassifier
 
 from helpers import gradients
 from helpers._validation import check_features, check_range
+from helpers.attacks._checks import _as_row_values, _check_choice, _check_in_box, _check_positive
 from helpers.attacks._milp_encoding import _network_program, _program_reaching, _Region
 from helpers.attacks.evaluate import smallest_pgd
 from helpers.network import check_network
@@ -135,30 +136,6 @@ def _check_exact_norm(norm: Any) -> str:
     if key not in EXACT_NORMS:
         raise ValueError(f"unknown norm {norm!r}; use np.inf (L-infinity) or 1 (L1).")
     return key
-
-
-def _check_choice(value: Any, choices: tuple[str, ...], name: str) -> str:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}; got {value!r}.")
-    return value
-
-
-def _check_in_box(X: np.ndarray, clip: tuple[float, float]) -> None:
-    if X.min() < clip[0] or X.max() > clip[1]:
-        raise ValueError(
-            f"X has values in [{X.min():.3g}, {X.max():.3g}], outside clip={clip!r}; the exact "
-            "search looks for x' inside that box, so rescale X into it (pixels in [0, 1])."
-        )
-
-
-def _check_positive(value: Any, name: str) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number > 0; got {value!r}.") from None
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
-    return value
 
 
 def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: str,
@@ -379,13 +356,6 @@ def _full_radius(x0: np.ndarray, norm: str, clip: tuple[float, float]) -> float:
     """A radius whose ball contains the whole box ``clip``."""
     reach = np.maximum(x0 - clip[0], clip[1] - x0)
     return float(reach.max() if norm == "inf" else reach.sum())
-
-
-def _as_row_values(value: Any, n_samples: int, name: str) -> np.ndarray:
-    values = np.broadcast_to(np.asarray(value, dtype=float), (n_samples,))
-    if np.any(np.isnan(values)) or np.any(values < 0):
-        raise ValueError(f"{name} must be >= 0 for every row (inf: unknown); got {value!r}.")
-    return values
 
 
 def minimal_perturbation_relu(

@@ -1,5 +1,6 @@
 """The committed results of ``benchmarks/exact.py`` (read by notebook 07) hold together."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from helpers import attacks, data, models
 
 TABLE = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "exact.csv"
+BLACK_BOX = TABLE.with_name("vs_art_blackbox.md")
 ATTACKS = ("FGSM", "PGD", "PGD, surrogate margin", "DeepFool")
 
 
@@ -62,3 +64,17 @@ def test_the_easiest_proven_digit_is_solved_again_to_the_same_minimum(proven):
     again = attacks.minimal_perturbation_relu(net, X_test[[row]], time_limit=30)
     assert again.status[0] == "optimal"
     np.testing.assert_allclose(again.eps[0], easiest["lp eps"], rtol=2e-4)
+
+
+def test_the_black_box_comparison_rests_on_the_same_exact_minima(table):
+    """``vs_art_blackbox.md`` divides by the exact minima of the exact run it read; the committed
+    exact run must prove as many of its digits (the first ones, in the same order), with the
+    same median minimum, for its ratios to stand (the README says they do)."""
+    text = BLACK_BOX.read_text()
+    n_digits = int(re.search(r"digits: the first (\d+) of", text).group(1))
+    n_proven = int(re.search(r"exact minima proven for (\d+) of them", text).group(1))
+    median = float(re.search(r"\| exact minimal L-inf [^|]* \| [^|]* \| ([0-9.]+) \|", text).group(1))
+    first = table.iloc[:n_digits]
+    proven = first[first["lp status"] == "optimal"]
+    assert len(proven) == n_proven
+    assert round(float(proven["lp eps"].median()), 4) == median

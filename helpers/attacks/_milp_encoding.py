@@ -280,15 +280,16 @@ def _lp_range(program: _Encoding, columns: np.ndarray, weights: np.ndarray, offs
 class _NetworkProgram(NamedTuple):
     """What :func:`_network_program` builds for one row.
 
-    ``program`` over ``columns``; the logit differences ``logit_t - logit_predicted`` as
-    ``margins @ v[columns] + offsets`` (one row per class) and their bounds ``d_low``,
-    ``d_high``; the reachable ``targets`` (the largest ``d_high`` first); the norm's columns;
-    the binaries; the hidden bounds ``lows``, ``highs``; and the logit-difference weights
-    ``(W_margin, b_margin)`` over the last hidden layer.
+    ``program``; the last hidden layer's ``activations`` (an affine function of the program's
+    columns); the logit differences ``logit_t - logit_predicted`` as
+    ``margins @ v[activations.columns] + offsets`` (one row per class) and their bounds
+    ``d_low``, ``d_high``; the reachable ``targets`` (the largest ``d_high`` first); the
+    norm's columns; the binaries; the hidden bounds ``lows``, ``highs``; and the
+    logit-difference weights ``(W_margin, b_margin)`` over the last hidden layer.
     """
 
     program: _Encoding
-    columns: np.ndarray
+    activations: _Affine
     margins: np.ndarray
     offsets: np.ndarray
     targets: list[int]
@@ -321,16 +322,18 @@ def _network_program(model: MLPClassifier, region: _Region, method: str, margin:
             d_low[t], d_high[t] = _lp_range(program, last.columns, matrix[t], offset[t],
                                             d_low[t], d_high[t]) or (d_low[t], d_high[t])
     targets = sorted((t for t in targets if d_high[t] >= margin), key=lambda t: -d_high[t])
-    return _NetworkProgram(program, last.columns, matrix, offset, targets, d_low, d_high,
+    return _NetworkProgram(program, last, matrix, offset, targets, d_low, d_high,
                            norm_columns, n_binaries, lows, highs, (W_margin, b_margin))
 
 
-def _add_target_row(encoded: _Encoded, logit_margin: tuple[np.ndarray, np.ndarray],
-                    target: int, margin: float) -> None:
-    """Add to ``encoded.program`` the row "``logit_target - logit_predicted >= margin``"."""
+def _add_target_row(program: _Encoding, activations: _Affine,
+                    logit_margin: tuple[np.ndarray, np.ndarray], target: int,
+                    margin: float) -> None:
+    """Add to ``program`` the row "``logit_target - logit_predicted >= margin``", the logits
+    computed from the last hidden layer's ``activations`` (an affine function of its columns)."""
     W_margin, b_margin = logit_margin
-    matrix, offset = encoded.activations.of(W_margin[:, [target]], b_margin[[target]])
-    encoded.program.rows(matrix, encoded.activations.columns, margin - offset, np.inf)
+    matrix, offset = activations.of(W_margin[:, [target]], b_margin[[target]])
+    program.rows(matrix, activations.columns, margin - offset, np.inf)
 
 
 def _bounds_reaching(model: MLPClassifier, region: _Region, network: _NetworkProgram,
@@ -350,7 +353,8 @@ def _bounds_reaching(model: MLPClassifier, region: _Region, network: _NetworkPro
     n_open = _count_open(lows, highs)
     for _ in range(rounds):
         encoded = region.encode(model, lows, highs, len(lows), with_size=False)
-        _add_target_row(encoded, network.logit_margin, target, margin)
+        _add_target_row(encoded.program, encoded.activations, network.logit_margin, target,
+                        margin)
         for lo, hi, pre in zip(lows, highs, encoded.pre_activations):
             for j in np.flatnonzero((lo < 0) & (hi > 0)):
                 found = _lp_range(encoded.program, pre.columns, pre.matrix[j], pre.offset[j],
@@ -380,5 +384,6 @@ def _program_reaching(model: MLPClassifier, region: _Region, network: _NetworkPr
         if bounds is None:
             return None
     encoded = region.encode(model, *bounds, len(bounds[0]), with_size=True)
-    _add_target_row(encoded, network.logit_margin, target, margin)
+    _add_target_row(encoded.program, encoded.activations, network.logit_margin, target,
+                        margin)
     return encoded

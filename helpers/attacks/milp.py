@@ -46,7 +46,8 @@ from sklearn.neural_network import MLPClassifier
 from helpers import gradients
 from helpers._validation import check_features, check_range
 from helpers.attacks._checks import _as_row_values, _check_choice, _check_in_box, _check_positive
-from helpers.attacks._milp_encoding import _network_program, _program_reaching, _Region
+from helpers.attacks._milp_encoding import (_add_target_row, _network_program, _program_reaching,
+                                            _Region)
 from helpers.attacks.evaluate import smallest_pgd
 from helpers.network import check_network
 
@@ -189,10 +190,10 @@ def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: st
         trial, targets = network.program.copy(), network.targets
         s = trial.variables(np.zeros(len(targets)), np.ones(len(targets)), integer=True)
         trial.rows(np.ones((1, len(s))), s, 1.0, np.inf)
+        columns = network.activations.columns
         for t, s_t in zip(targets, s):  # s_t = 1 forces logit_t - logit_predicted >= margin
             trial.rows(np.array([np.append(network.margins[t], network.d_low[t] - margin)]),
-                       np.append(network.columns, s_t), network.d_low[t] - network.offsets[t],
-                       np.inf)
+                       np.append(columns, s_t), network.d_low[t] - network.offsets[t], np.inf)
         record(trial.solve(trial.objective(network.norm_columns, 1.0), True, remaining(),
                            mip_rel_gap), region.eps_high)
     if not network.targets:
@@ -323,8 +324,7 @@ def adversarial_within_relu(
         answer = "none"
         for t in network.targets:
             trial = network.program.copy()
-            trial.rows(network.margins[[t]], network.columns, margin - network.offsets[t],
-                       np.inf)
+            _add_target_row(trial, network.activations, network.logit_margin, t, margin)
             left = time_limit - (time.perf_counter() - start)
             found = trial.solve(np.zeros(trial.n_columns), True, left)
             if found.status == 0:

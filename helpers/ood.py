@@ -2,11 +2,12 @@
 
 - Far away (Hein, Andriushchenko and Bitterwolf, CVPR 2019): the highest class probability on
   ``alpha * x`` as the scale ``alpha`` grows (:func:`confidence_along_rays`), the smallest
-  ``alpha`` at which it reaches a level (:func:`smallest_alpha_reaching`), and the share of scaled
-  images clipped back into the pixel box that are classified with high confidence
-  (:func:`confident_share_clipped`).
-- Real images from elsewhere (e.g. :func:`helpers.data.photo_patches`), scored by the mean maximum confidence and by the ROC AUC of
-  the maximum confidence between real test inputs and those (:func:`max_confidence_auc`).
+  ``alpha`` at which it reaches a level (:func:`smallest_alpha_reaching`, a grid refined by
+  bisection), and the share of scaled images clipped back into the pixel box that are
+  classified with high confidence (:func:`confident_share_clipped`).
+- Real images from elsewhere (e.g. :func:`helpers.data.photo_patches`), scored by the mean
+  maximum confidence and by the ROC AUC of the maximum confidence between real test inputs and
+  those (:func:`max_confidence_auc`).
 
 Nothing here draws.
 """
@@ -65,13 +66,21 @@ def confidence_along_rays(model: Any, X: Any, alphas: Any = HEIN_ALPHAS) -> np.n
 
 
 def smallest_alpha_reaching(
-    model: Any, X: Any, confidence: float = 0.999, alphas: Any = HEIN_ALPHAS
+    model: Any,
+    X: Any,
+    confidence: float = 0.999,
+    alphas: Any = HEIN_ALPHAS,
+    rtol: float = 1e-3,
 ) -> np.ndarray:
     """For every row, the smallest scale ``alpha`` at which ``alpha * x`` reaches ``confidence``.
 
     Hein et al. (CVPR 2019, Table 2) report the median of this scale over uniform noise images,
-    at 99.9 % confidence. Here the scales are those of a grid, so the answer is the first grid
-    value at or above the true one.
+    at 99.9 % confidence. The grid ``alphas`` finds, for every row, the first grid interval at
+    whose upper end the confidence is reached; bisection on the log scale then narrows that
+    interval until its ends differ by a factor of at most ``1 + rtol``, and its upper end (which
+    reaches ``confidence``) is returned. The answer is the first crossing if the confidence
+    crosses the level at most once inside that interval; a row that already reaches it at
+    ``alphas[0]`` gets ``alphas[0]`` (smaller scales are not examined).
 
     Parameters
     ----------
@@ -79,17 +88,32 @@ def smallest_alpha_reaching(
     X : array-like of shape (n_samples, n_features)
     confidence : float, default 0.999
     alphas : array-like of shape (n_alphas,), default :data:`HEIN_ALPHAS`
+        Increasing scales > 0.
+    rtol : float, default 1e-3
+        Relative width of the interval the bisection stops at, > 0.
 
     Returns
     -------
     ndarray of shape (n_samples,)
         ``np.inf`` where no scale of the grid reaches ``confidence``.
     """
+    X = check_features(X)
     confidence = _check_level(confidence, "confidence")
     alphas = _check_alphas(alphas)
+    if not (isinstance(rtol, (int, float, np.floating)) and np.isfinite(rtol) and rtol > 0):
+        raise ValueError(f"rtol must be a finite relative width > 0 (e.g. 1e-3); got {rtol!r}.")
     reached = confidence_along_rays(model, X, alphas) >= confidence
     first = np.argmax(reached, axis=0)
-    return np.where(reached.any(axis=0), alphas[first], np.inf)
+    high = np.where(reached.any(axis=0), alphas[first], np.inf)
+    low = np.where(first > 0, alphas[np.maximum(first - 1, 0)], high)
+    while True:
+        rows = np.flatnonzero(np.isfinite(high) & (high > low * (1.0 + rtol)))
+        if rows.size == 0:
+            return high
+        middle = np.sqrt(low[rows] * high[rows])
+        reaches = max_confidence(model, middle[:, np.newaxis] * X[rows]) >= confidence
+        high[rows[reaches]] = middle[reaches]
+        low[rows[~reaches]] = middle[~reaches]
 
 
 def confident_share_clipped(
@@ -205,7 +229,31 @@ def outsider_summary(
     return summary
 
 
-def spread(values: Sequence[float]) -> str:
-    """``"median [min, max]"`` of several seeds' values, with 3 decimals."""
+def spread(values: Sequence[float], decimals: int = 3) -> str:
+    """``"median [min, max]"`` of several seeds' values.
+
+    Infinite values (a level never reached) and NaN (nothing to measure, e.g. no digit fooled)
+    are left out of the median and counted apart, e.g. ``"0.200 [0.100, 0.300]; 1 of 4 seeds
+    never"``, or ``"5 of 5 seeds never"`` when no value is finite.
+
+    Parameters
+    ----------
+    values : sequence of float, length n_seeds >= 1
+    decimals : int, default 3
+
+    Returns
+    -------
+    str
+    """
     arr = np.asarray(values, dtype=float)
-    return f"{np.median(arr):.3f} [{arr.min():.3f}, {arr.max():.3f}]"
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"values must be a non-empty 1-D sequence of numbers; got {values!r}.")
+    finite = arr[np.isfinite(arr)]
+    parts = []
+    if finite.size:
+        median, low, high = np.median(finite), finite.min(), finite.max()
+        parts.append(f"{median:.{decimals}f} [{low:.{decimals}f}, {high:.{decimals}f}]")
+    for count, what in [(int(np.isinf(arr).sum()), "never"), (int(np.isnan(arr).sum()), "undefined")]:
+        if count:
+            parts.append(f"{count} of {arr.size} seeds {what}")
+    return "; ".join(parts)

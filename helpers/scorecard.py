@@ -24,6 +24,7 @@ from sklearn.svm import SVC
 
 from helpers import adaptive, attacks, models, ood
 from helpers._validation import check_features, check_fitted, check_grid, check_labels
+from helpers.bottleneck import bottleneck_fool_image, has_linear_bottleneck
 from helpers.density import outlier_auc, tail_probability
 from helpers.remedies import DensityGatedClassifier, HiddenLayerRBFClassifier, MeinkeHeinClassifier
 
@@ -54,9 +55,10 @@ def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> 
     """For every class, the most confident image the searches find, made for ``model``.
 
     Gradient search through the model's density where it has one
-    (:func:`helpers.adaptive.adaptive_fool_image`, from blank, then from noise), then the
-    evolutionary search (:func:`helpers.attacks.evolve_fool_image`, which any model allows); the
-    best of them counts. Like each search, the sequence stops once one of them reaches
+    (:func:`helpers.adaptive.adaptive_fool_image`, from blank, then from noise); for an RBF SVM
+    that reads an identity network's 2-unit layer, the search of that layer's image of the pixel
+    box (:func:`helpers.bottleneck.bottleneck_fool_image`); then the evolutionary search
+    (:func:`helpers.attacks.evolve_fool_image`, which any model allows). The best of them counts. Like each search, the sequence stops once one of them reaches
     ``search.confidence``: the later searches only run where the earlier ones fell short.
 
     Parameters
@@ -86,6 +88,10 @@ def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> 
             found.append((fool.probability, f"gradient from {start}", fool.image))
             if fool.reached:
                 break
+        if has_linear_bottleneck(model) and not any(
+                probability >= search.confidence for probability, _, _ in found):
+            fool = bottleneck_fool_image(model, target)
+            found.append((fool.probability, "through the bottleneck", fool.image))
         if not any(probability >= search.confidence for probability, _, _ in found):
             fool = attacks.evolve_fool_image(
                 model, target, confidence=search.confidence, population=search.population,

@@ -45,15 +45,29 @@ def test_tanh_network_never_reaches_above_its_ceiling(tanh_net):
     assert np.all(np.isinf(alpha))
 
 
-def test_smallest_alpha_is_the_first_grid_value_reaching(relu_net):
-    noise = np.random.default_rng(3).uniform(0, 1, size=(5, 10))
-    alphas = np.geomspace(1, 1e3, 13)
+def test_smallest_alpha_is_refined_inside_the_first_grid_interval_reaching(relu_net):
+    noise = np.random.default_rng(3).uniform(0, 1, size=(8, 10))
+    alphas = np.geomspace(1, 1e3, 7)
     curve = ood.confidence_along_rays(relu_net, noise, alphas)
-    found = ood.smallest_alpha_reaching(relu_net, noise, 0.99, alphas)
-    for i, a in enumerate(found):
-        if np.isfinite(a):
-            k = np.flatnonzero(alphas == a)[0]
-            assert curve[k, i] >= 0.99 and np.all(curve[:k, i] < 0.99)
+    found = ood.smallest_alpha_reaching(relu_net, noise, 0.99, alphas, rtol=1e-4)
+    refined = 0
+    for i, alpha in enumerate(found):
+        k = np.argmax(curve[:, i] >= 0.99)  # the first grid value reaching
+        assert np.isfinite(alpha) and alpha <= alphas[k]
+        if k == 0:
+            assert alpha == alphas[0]
+            continue
+        refined += 1
+        assert alpha > alphas[k - 1]
+        # the level is reached at alpha, and not a relative 1e-4 below it
+        at, below = ood.max_confidence(relu_net, np.outer([alpha, alpha / (1 + 1e-4)], noise[i]))
+        assert at >= 0.99 > below
+    assert refined >= 4  # the check above is not vacuous
+
+
+def test_smallest_alpha_rejects_a_bad_rtol(relu_net):
+    with pytest.raises(ValueError, match="rtol"):
+        ood.smallest_alpha_reaching(relu_net, np.ones((2, 10)), rtol=0.0)
 
 
 def test_confident_share_clipped_counts_clipped_images(relu_net):
@@ -127,3 +141,15 @@ def test_far_away_summary_and_spread(relu_net):
     summary = ood.far_away_summary(relu_net, noise)
     assert summary["median alpha"] >= 1 and 0 <= summary["clipped share"] <= 1
     assert ood.spread([0.1, 0.3, 0.2]) == "0.200 [0.100, 0.300]"
+
+
+def test_spread_counts_never_and_undefined_apart():
+    assert ood.spread([0.1, np.inf, 0.3, np.nan], decimals=2) == (
+        "0.20 [0.10, 0.30]; 1 of 4 seeds never; 1 of 4 seeds undefined")
+    assert ood.spread([np.inf, np.inf]) == "2 of 2 seeds never"
+
+
+@pytest.mark.parametrize("values", [[], [[0.1, 0.2]]])
+def test_spread_rejects_no_values(values):
+    with pytest.raises(ValueError, match="values"):
+        ood.spread(values)

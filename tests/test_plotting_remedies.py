@@ -33,3 +33,49 @@ def test_evaluation_table_rejects_values_outside_zero_one():
 def test_evaluation_table_needs_a_direction_per_column():
     with pytest.raises(ValueError, match="lacks"):
         plot_evaluation_table(pd.DataFrame({"a": [0.5]}), {})
+
+
+@pytest.fixture
+def median_and_range():
+    index, columns = ["m1", "m2"], ["accuracy", "AUC"]
+    median = pd.DataFrame([[0.9, 0.5], [0.8, np.nan]], index=index, columns=columns)
+    low = pd.DataFrame([[0.85, 0.4], [0.7, np.nan]], index=index, columns=columns)
+    high = pd.DataFrame([[0.95, 0.6], [0.8, np.nan]], index=index, columns=columns)
+    return median, low, high
+
+
+def test_evaluation_table_writes_the_range_under_every_value(median_and_range):
+    median, low, high = median_and_range
+    ax = plot_evaluation_table(median, {"accuracy": False, "AUC": False}, low, high)
+    assert [t.get_text() for t in ax.texts] == [
+        "0.90\n0.85\u20130.95", "0.50\n0.40\u20130.60", "0.80\n0.70\u20130.80"]
+
+
+def test_evaluation_table_needs_both_ends_of_the_range(median_and_range):
+    median, low, _ = median_and_range
+    with pytest.raises(ValueError, match="both low and high"):
+        plot_evaluation_table(median, {"accuracy": False, "AUC": False}, low=low)
+
+
+def test_evaluation_table_range_needs_the_same_rows_and_columns(median_and_range):
+    median, low, high = median_and_range
+    with pytest.raises(ValueError, match="same order"):
+        plot_evaluation_table(median, {"accuracy": False, "AUC": False}, low[::-1], high)
+
+
+def test_evaluation_table_range_must_hold_the_value(median_and_range):
+    median, low, high = median_and_range
+    with pytest.raises(ValueError, match="within its range"):
+        plot_evaluation_table(median, {"accuracy": False, "AUC": False}, low, high - 0.1)
+
+
+def test_evaluation_table_writes_white_on_dark_cells_and_black_on_light_ones():
+    table = pd.DataFrame({"error": [1.0, 0.5]}, index=["bad", "middling"])
+    ax = plot_evaluation_table(table, {"error": True})
+    assert [t.get_color() for t in ax.texts] == ["white", "black"]
+
+
+def test_evaluation_table_range_must_be_a_data_frame(median_and_range):
+    median, low, high = median_and_range
+    with pytest.raises(TypeError, match="low must be a DataFrame"):
+        plot_evaluation_table(median, {"accuracy": False, "AUC": False}, low.to_numpy(), high)

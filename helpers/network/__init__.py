@@ -8,7 +8,8 @@ probabilities), so the 2-unit bottleneck of ``hidden_layer_sizes=(50, 20, 2)`` i
   activations of any layer, the head after a hidden layer, its affine scores, bounds on the
   logits over a box of inputs, and an identity network collapsed to the one
   ``LogisticRegression`` it computes.
-- :mod:`helpers.network.inverse` — identity networks: far hidden points inverted to images.
+- :mod:`helpers.network.inverse` — identity networks: far hidden points inverted to images, and
+  hidden points reached from inside the pixel box.
 - :mod:`helpers.network.ceiling` — bounded (tanh, logistic) networks: the confidence ceiling and
   images that reach it.
 
@@ -16,7 +17,13 @@ Every public name is re-exported here: ``from helpers import network; network.pr
 """
 
 from helpers.network.ceiling import ConfidenceCeiling, confidence_ceiling, tanh_fools
-from helpers.network.inverse import FarPoints, far_point_per_class, invert_to_input
+from helpers.network.inverse import (
+    FarPoints,
+    affine_map_to_layer,
+    far_point_per_class,
+    invert_into_box,
+    invert_to_input,
+)
 from helpers.network.layers import (
     ACTIVATION_DERIVATIVES,
     ACTIVATIONS,
@@ -56,6 +63,8 @@ __all__ = [
     "affine_head",
     "collapse_identity_network",
     "invert_to_input",
+    "affine_map_to_layer",
+    "invert_into_box",
     "FarPoints",
     "far_point_per_class",
     "ConfidenceCeiling",

@@ -2,7 +2,9 @@
 
 An identity network is affine from input to logits, so a point of its bottleneck far along a
 class's most confident direction is certain, and the pseudo-inverse gives the smallest image that
-reaches it. See :mod:`helpers.network.layers` for the layer numbering.
+reaches it (:func:`invert_to_input`). Inside the pixel box, linear programming finds an image
+that reaches a hidden point, or proves that none does (:func:`invert_into_box`). See
+:mod:`helpers.network.layers` for the layer numbering.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import linprog
 from sklearn.neural_network import MLPClassifier
 
-from helpers._validation import check_features
+from helpers._validation import check_features, check_range
 from helpers.grids import dominant_direction
 from helpers.network.layers import (
     BOUNDED_ACTIVATIONS,
@@ -74,6 +77,89 @@ def invert_to_input(model: MLPClassifier, H: np.ndarray, layer: int) -> np.ndarr
     X = check_features(H, layer_sizes(model)[layer], name="H")
     for k in range(layer - 1, -1, -1):
         X = (X - model.intercepts_[k]) @ np.linalg.pinv(model.coefs_[k])
+    return X
+
+
+def _check_hidden_layer(model: MLPClassifier, layer: int, task: str) -> int:
+    """``layer`` if it is a hidden layer of ``model``, an identity network."""
+    check_network(model)
+    layer = check_layer(model, layer)
+    _check_identity_network(model, task)
+    if not 0 < layer < model.n_layers_ - 1:
+        raise ValueError(
+            f"layer={layer} is not a hidden layer; use one from 1 to {model.n_layers_ - 2} "
+            f"(e.g. the last hidden layer, {model.n_layers_ - 2})."
+        )
+    return layer
+
+
+def affine_map_to_layer(model: MLPClassifier, layer: int) -> tuple[np.ndarray, np.ndarray]:
+    """The affine map from the input to a hidden layer of an identity network.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted with ``activation="identity"``.
+    layer : int
+        A hidden layer, from 1 to ``model.n_layers_ - 2``.
+
+    Returns
+    -------
+    A : ndarray of shape (n_features, n_units)
+    c : ndarray of shape (n_units,)
+        ``propagate(model, X, layer) == X @ A + c`` for every input ``X``.
+    """
+    layer = _check_hidden_layer(model, layer, "affine_map_to_layer")
+    A = np.eye(model.coefs_[0].shape[0])
+    c = np.zeros(A.shape[1])
+    for k in range(layer):
+        A, c = A @ model.coefs_[k], c @ model.coefs_[k] + model.intercepts_[k]
+    return A, c
+
+
+def invert_into_box(
+    model: MLPClassifier, H: np.ndarray, layer: int, box: tuple[float, float] = (0.0, 1.0)
+) -> np.ndarray:
+    """For every row of ``H``, an input inside ``box`` that an identity network maps exactly to it.
+
+    Of all such inputs, the one with the least ink (the smallest sum of its values), found by
+    linear programming (HiGHS, ``scipy.optimize.linprog``); a row that no input in the box
+    reaches is proven unreachable and gets NaN.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted with ``activation="identity"``.
+    H : array-like of shape (n_points, n_units_of_layer)
+    layer : int
+        A hidden layer, from 1 to ``model.n_layers_ - 2``.
+    box : (low, high), default (0, 1)
+        The bounds of every input feature (the pixel box).
+
+    Returns
+    -------
+    ndarray of shape (n_points, n_features)
+        NaN rows where no input in ``box`` reaches the row of ``H``.
+
+    Raises
+    ------
+    ValueError
+        A network that is not identity, a layer that is not hidden, ``H`` of the wrong shape, or
+        a bad box.
+    RuntimeError
+        If the solver stops for another reason than a solution or a proof of infeasibility.
+    """
+    A, c = affine_map_to_layer(model, layer)
+    H = check_features(H, A.shape[1], name="H")
+    low, high = check_range(box, "box")
+    X = np.full((len(H), A.shape[0]), np.nan)
+    for row, h in enumerate(H):
+        result = linprog(np.ones(A.shape[0]), A_eq=A.T, b_eq=h - c, bounds=(low, high),
+                         method="highs")
+        if result.status == 0:
+            X[row] = np.clip(result.x, low, high)
+        elif result.status != 2:  # 2: infeasible, the row stays NaN
+            raise RuntimeError(f"linprog stopped on row {row} without an answer: {result.message}")
     return X
 
 

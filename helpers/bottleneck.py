@@ -22,6 +22,9 @@ from helpers import network
 from helpers._validation import check_fitted
 from helpers.remedies import HiddenLayerRBFClassifier
 
+#: Grid points evaluated at once.
+_CHUNK = 2048
+
 
 class BottleneckFool(NamedTuple):
     """The image a bottleneck search found, and where it lands in the hidden layer.
@@ -105,8 +108,9 @@ def bottleneck_fool_image(
         If its network is not an identity network, its layer has more than 2 units, the class
         is unknown, or a count is out of range.
     RuntimeError
-        If none of the ``max_inversions`` most probable grid points is reachable (raise
-        ``n_directions`` so that the outer bound is tighter).
+        If no grid point lies in the polygon (raise ``grid_size``), or none of the
+        ``max_inversions`` most probable grid points is reachable (raise ``n_directions`` so that
+        the outer bound is tighter).
     """
     if not isinstance(model, HiddenLayerRBFClassifier):
         raise TypeError(
@@ -133,10 +137,23 @@ def bottleneck_fool_image(
     grid = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, A.shape[1])
     directions = _polygon_directions(A.shape[1], n_directions)
     support = directions @ c + np.maximum(A @ directions.T, 0.0).sum(axis=0)
-    scale = np.abs(A).sum() + np.abs(c).sum()
-    candidates = grid[np.all(grid @ directions.T <= support + 1e-9 * scale, axis=1)]
+    tolerance = 1e-9 * (np.abs(A).sum() + np.abs(c).sum())
+    # in chunks of rows, so that memory stays small (a grid point times every direction)
+    chunks = range(0, len(grid), _CHUNK)
+    inside = np.concatenate([
+        np.all(grid[start:start + _CHUNK] @ directions.T <= support + tolerance, axis=1)
+        for start in chunks])
+    candidates = grid[inside]
+    if len(candidates) == 0:
+        raise RuntimeError(
+            f"no point of the {grid_size}-per-unit grid lies in the pixel box's image; raise "
+            "grid_size."
+        )
     index = classes.index(target_class)
-    order = np.argsort(-model.head_.predict_proba(candidates)[:, index], kind="stable")
+    probability = np.concatenate([
+        model.head_.predict_proba(candidates[start:start + _CHUNK])[:, index]
+        for start in range(0, len(candidates), _CHUNK)])
+    order = np.argsort(-probability, kind="stable")
     for hidden in candidates[order[:max_inversions]]:
         image = network.invert_into_box(model.network_, hidden[np.newaxis], model.layer)[0]
         if np.all(np.isfinite(image)):

@@ -253,7 +253,8 @@ def spread(values: Sequence[float], decimals: int = 3) -> str:
     if finite.size:
         median, low, high = np.median(finite), finite.min(), finite.max()
         parts.append(f"{median:.{decimals}f} [{low:.{decimals}f}, {high:.{decimals}f}]")
-    for count, what in [(int(np.isinf(arr).sum()), "never"), (int(np.isnan(arr).sum()), "undefined")]:
+    counted_apart = [(int(np.isinf(arr).sum()), "never"), (int(np.isnan(arr).sum()), "undefined")]
+    for count, what in counted_apart:
         if count:
             parts.append(f"{count} of {arr.size} seeds {what}")
     return "; ".join(parts)

@@ -58,8 +58,9 @@ def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> 
     (:func:`helpers.adaptive.adaptive_fool_image`, from blank, then from noise); for an RBF SVM
     that reads an identity network's 2-unit layer, the search of that layer's image of the pixel
     box (:func:`helpers.bottleneck.bottleneck_fool_image`); then the evolutionary search
-    (:func:`helpers.attacks.evolve_fool_image`, which any model allows). The best of them counts. Like each search, the sequence stops once one of them reaches
-    ``search.confidence``: the later searches only run where the earlier ones fell short.
+    (:func:`helpers.attacks.evolve_fool_image`, which any model allows). The best of them counts.
+    Like each search, the sequence stops once one of them reaches ``search.confidence``: the
+    later searches only run where the earlier ones fell short.
 
     Parameters
     ----------

@@ -97,7 +97,8 @@ def test_has_linear_bottleneck(model, blobs):
     relu = remedies.HiddenLayerRBFClassifier(_network("relu"), layer=2).fit(*blobs)
     assert not bottleneck.has_linear_bottleneck(relu)
     assert not bottleneck.has_linear_bottleneck(LogisticRegression())
-    assert not bottleneck.has_linear_bottleneck(remedies.HiddenLayerRBFClassifier(_network("identity")))
+    unfitted = remedies.HiddenLayerRBFClassifier(_network("identity"))
+    assert not bottleneck.has_linear_bottleneck(unfitted)
 
 
 def test_bottleneck_fool_needs_a_hidden_layer_rbf_model(blobs):
@@ -133,3 +134,8 @@ def test_bottleneck_fool_says_what_to_raise_when_nothing_is_reachable(model, mon
                         lambda net, H, layer: np.full((len(H), 6), np.nan))
     with pytest.raises(RuntimeError, match="raise n_directions"):
         bottleneck.bottleneck_fool_image(model, 0, max_inversions=3)
+
+
+def test_bottleneck_fool_says_what_to_raise_when_no_grid_point_lies_in_the_polygon(model):
+    with pytest.raises(RuntimeError, match="raise grid_size"):
+        bottleneck.bottleneck_fool_image(model, 0, grid_size=2)

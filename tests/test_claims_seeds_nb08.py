@@ -87,13 +87,13 @@ def test_passing_the_detector_too_needs_a_larger_eps_at_one_seed_for_a_few_digit
     assert plain[plain > 0].index.tolist() == [2]  # "the detector stops some ... at seed 2 only"
 
 
-def test_our_networks_reach_99_9_percent_on_noise_within_a_factor_2_of_hein_et_al_at_seed_21(per_seed):
+def test_our_networks_reach_99_9_percent_within_a_factor_2_of_hein_et_al_at_seed_21(per_seed):
     alpha = per_seed.xs("median alpha", level="measurement")[21]
     for name in ["identity network", "ReLU network"]:
         assert 0.5 <= alpha[name] / 1.5 <= 2.0, name
 
 
-def test_fools_reach_high_confidence_at_every_seed_except_on_the_relu_network_and_its_remedy(per_seed):
+def test_fools_reach_high_confidence_at_every_seed_but_on_the_relu_network_and_its_remedy(per_seed):
     worst = per_seed.xs("fooled: worst class", level="measurement").min(axis=1)
     assert sorted(worst[worst < 0.8].index) == ["Meinke-Hein (ReLU)", "ReLU network"]
     # the RBF SVM on layer 3, fooled through its bottleneck, is no exception at any seed

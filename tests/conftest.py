@@ -22,6 +22,16 @@ def _close_figures():
 
 
 @pytest.fixture(scope="session")
+def blobs() -> tuple[np.ndarray, np.ndarray]:
+    """Three classes of 6-D points in the box [0, 1]: X (180, 6), y (180,)."""
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.3] * 3 + [0.7] * 3, [0.7] * 3 + [0.3] * 3, [0.5] * 6])
+    y = np.repeat([0, 1, 2], 60)
+    X = np.clip(centres[y] + rng.normal(scale=0.05, size=(len(y), 6)), 0, 1)
+    return X, y
+
+
+@pytest.fixture(scope="session")
 def iris_xy() -> tuple[np.ndarray, np.ndarray]:
     """Iris petal features (150, 2) and species names (150,)."""
     frame = data.load_iris_petals()

@@ -8,16 +8,6 @@ from sklearn.neural_network import MLPClassifier
 from helpers import bottleneck, network, remedies
 
 
-@pytest.fixture(scope="module")
-def blobs():
-    """Three classes of 6-D points in the box [0, 1]."""
-    rng = np.random.default_rng(0)
-    centres = np.array([[0.3] * 3 + [0.7] * 3, [0.7] * 3 + [0.3] * 3, [0.5] * 6])
-    y = np.repeat([0, 1, 2], 60)
-    X = np.clip(centres[y] + rng.normal(scale=0.05, size=(len(y), 6)), 0, 1)
-    return X, y
-
-
 def _network(activation: str) -> MLPClassifier:
     return MLPClassifier((8, 2), activation=activation, learning_rate_init=0.01, tol=1e-2,
                          max_iter=2000, random_state=0)

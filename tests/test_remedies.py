@@ -14,16 +14,6 @@ from helpers.density import ClassConditionalDensity
 
 
 @pytest.fixture(scope="module")
-def blobs():
-    """Three classes of 6-D points in the box [0, 1]."""
-    rng = np.random.default_rng(0)
-    centres = np.array([[0.3] * 3 + [0.7] * 3, [0.7] * 3 + [0.3] * 3, [0.5] * 6])
-    y = np.repeat([0, 1, 2], 60)
-    X = np.clip(centres[y] + rng.normal(scale=0.05, size=(len(y), 6)), 0, 1)
-    return X, y
-
-
-@pytest.fixture(scope="module")
 def meinke_hein(blobs):
     X, y = blobs
     return remedies.MeinkeHeinClassifier(LogisticRegression(), n_in_components=3).fit(X, y)

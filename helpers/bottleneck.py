@@ -79,8 +79,7 @@ def bottleneck_fool_image(
     may lie in it (an outer bound, so none is lost); these are tried in order of the SVM's
     probability of ``target_class``, each inverted into the box by linear programming, and the
     first one that an image reaches is returned. Its probability is the model's own for that
-    image. The answer is the grid's best reachable point: a finer grid can only do as well or
-    better.
+    image. The answer is the grid's best reachable point; a finer grid may find a better one.
 
     Parameters
     ----------

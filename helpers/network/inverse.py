@@ -110,9 +110,8 @@ def affine_map_to_layer(model: MLPClassifier, layer: int) -> tuple[np.ndarray, n
         ``propagate(model, X, layer) == X @ A + c`` for every input ``X``.
     """
     layer = _check_hidden_layer(model, layer, "affine_map_to_layer")
-    A = np.eye(model.coefs_[0].shape[0])
-    c = np.zeros(A.shape[1])
-    for k in range(layer):
+    A, c = model.coefs_[0].copy(), model.intercepts_[0].copy()
+    for k in range(1, layer):
         A, c = A @ model.coefs_[k], c @ model.coefs_[k] + model.intercepts_[k]
     return A, c
 

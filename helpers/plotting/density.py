@@ -84,6 +84,9 @@ def plot_log_density_histograms(
     if low == high:
         low, high = low - 1, high + 1
     edges = transform.inverted().transform(np.linspace(low, high, int(bins) + 1))
+    # the round trip through the transform can land a hair inside the extremes, and ax.hist
+    # drops a value outside its edges: pin the ends to the data's own extremes
+    edges[0], edges[-1] = min(edges[0], everything.min()), max(edges[-1], everything.max())
     for color, (name, arr) in zip(GROUP_COLORS, groups.items()):
         ax.hist(arr, bins=edges, weights=np.full(arr.size, 1.0 / arr.size), color=color,
                 alpha=0.6, label=f"{name} ({arr.size})")

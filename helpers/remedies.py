@@ -26,7 +26,7 @@ from sklearn.neural_network import MLPClassifier
 from helpers import models
 from helpers._validation import check_features, check_fitted
 from helpers.density import ClassConditionalDensity, typical_range
-from helpers.network import check_layer, propagate
+from helpers.network import check_hidden_layer, propagate
 
 #: Covariance shapes for which :class:`MeinkeHeinClassifier` checks its guarantee in closed form.
 WIDTH_CHECKED_COVARIANCES: tuple[str, ...] = ("spherical", "diag")
@@ -365,11 +365,7 @@ class HiddenLayerRBFClassifier(ClassifierMixin, BaseEstimator):
             )
         X = check_features(X)
         self.network_ = unfrozen(clone(self.network).fit(X, y))
-        layer = check_layer(self.network_, self.layer)
-        if not 0 < layer < self.network_.n_layers_ - 1:
-            raise ValueError(
-                f"layer={layer} is not a hidden layer; use 1 to {self.network_.n_layers_ - 2}."
-            )
+        layer = check_hidden_layer(self.network_, self.layer)
         self.head_ = models.hidden_rbf_svm().fit(propagate(self.network_, X, layer), y)
         self.classes_ = self.head_.classes_
         self.n_features_in_ = X.shape[1]

@@ -51,6 +51,11 @@ class FoolSearch:
     confidence: float = 0.99
 
 
+def _reached(found: list[tuple[float, str, np.ndarray]], confidence: float) -> bool:
+    """Whether one of the ``(probability, search, image)`` found so far reaches ``confidence``."""
+    return any(probability >= confidence for probability, _, _ in found)
+
+
 def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> pd.DataFrame:
     """For every class, the most confident image the searches find, made for ``model``.
 
@@ -89,11 +94,10 @@ def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> 
             found.append((fool.probability, f"gradient from {start}", fool.image))
             if fool.reached:
                 break
-        if has_linear_bottleneck(model) and not any(
-                probability >= search.confidence for probability, _, _ in found):
+        if has_linear_bottleneck(model) and not _reached(found, search.confidence):
             fool = bottleneck_fool_image(model, target)
             found.append((fool.probability, "through the bottleneck", fool.image))
-        if not any(probability >= search.confidence for probability, _, _ in found):
+        if not _reached(found, search.confidence):
             fool = attacks.evolve_fool_image(
                 model, target, confidence=search.confidence, population=search.population,
                 generations=search.generations, seed=seed,

@@ -72,6 +72,14 @@ def test_layer_out_of_range_names_the_valid_layers(layer):
         network.propagate(model, X, layer)
 
 
+@pytest.mark.parametrize("layer", [0, 4])
+def test_a_hidden_layer_is_one_between_input_and_output(layer):
+    model, _ = _fit("tanh", 3)
+    assert network.check_hidden_layer(model, 3) == 3
+    with pytest.raises(ValueError, match=f"^layer={layer} is not a hidden layer; use one from 1 to 3"):
+        network.check_hidden_layer(model, layer)
+
+
 @pytest.mark.parametrize("layer", [2.0, "2", True])
 def test_a_layer_that_is_not_an_integer_is_refused(layer):
     model, X = _fit("tanh", 3)

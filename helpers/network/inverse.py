@@ -20,6 +20,7 @@ from helpers.grids import dominant_direction
 from helpers.network.layers import (
     BOUNDED_ACTIVATIONS,
     affine_head,
+    check_hidden_layer,
     check_layer,
     check_network,
     layer_sizes,
@@ -80,19 +81,6 @@ def invert_to_input(model: MLPClassifier, H: np.ndarray, layer: int) -> np.ndarr
     return X
 
 
-def _check_hidden_layer(model: MLPClassifier, layer: int, task: str) -> int:
-    """``layer`` if it is a hidden layer of ``model``, an identity network."""
-    check_network(model)
-    layer = check_layer(model, layer)
-    _check_identity_network(model, task)
-    if not 0 < layer < model.n_layers_ - 1:
-        raise ValueError(
-            f"layer={layer} is not a hidden layer; use one from 1 to {model.n_layers_ - 2} "
-            f"(e.g. the last hidden layer, {model.n_layers_ - 2})."
-        )
-    return layer
-
-
 def affine_map_to_layer(model: MLPClassifier, layer: int) -> tuple[np.ndarray, np.ndarray]:
     """The affine map from the input to a hidden layer of an identity network.
 
@@ -109,7 +97,9 @@ def affine_map_to_layer(model: MLPClassifier, layer: int) -> tuple[np.ndarray, n
     c : ndarray of shape (n_units,)
         ``propagate(model, X, layer) == X @ A + c`` for every input ``X``.
     """
-    layer = _check_hidden_layer(model, layer, "affine_map_to_layer")
+    check_network(model)
+    _check_identity_network(model, "affine_map_to_layer")
+    layer = check_hidden_layer(model, layer)
     A, c = model.coefs_[0].copy(), model.intercepts_[0].copy()
     for k in range(1, layer):
         A, c = A @ model.coefs_[k], c @ model.coefs_[k] + model.intercepts_[k]

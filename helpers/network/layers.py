@@ -80,6 +80,17 @@ def check_layer(model: MLPClassifier, layer: int, name: str = "layer") -> int:
     return int(layer)
 
 
+def check_hidden_layer(model: MLPClassifier, layer: int, name: str = "layer") -> int:
+    """Return ``layer`` as an int after checking it is a hidden layer, 1 to ``n_layers_ - 2``."""
+    layer = check_layer(model, layer, name)
+    if not 0 < layer < model.n_layers_ - 1:
+        raise ValueError(
+            f"{name}={layer} is not a hidden layer; use one from 1 to {model.n_layers_ - 2} "
+            f"(e.g. the last hidden layer, {model.n_layers_ - 2})."
+        )
+    return layer
+
+
 def layer_sizes(model: MLPClassifier) -> list[int]:
     """Number of units of every layer, input first, of a fitted ``MLPClassifier``.
 

@@ -52,8 +52,8 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers import attacks, models
-from standard_network import split
+import exact  # benchmarks/exact.py, beside this script
+from helpers import attacks
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PROGRESS = RESULTS / "peers.jsonl"
@@ -62,7 +62,6 @@ TABLE = RESULTS / "peers.csv"
 REPORT = RESULTS / "peers.md"
 SCRIPT = ".venv/bin/python benchmarks/peers.py"
 SOLVERS = ("helpers", "gurobi", "scip")
-N_CLASSES = 10
 SEED = 0
 TIME_LIMIT = 60.0
 MARGIN = 1e-6
@@ -76,12 +75,8 @@ KEYS = ("eps", "status", "lower_bound", "seconds", "binaries", "fooled")
 
 def benchmark_digits(n_digits: int):
     """The fitted 10-class network, the test split, the benchmark's rows of it, and the number
-    and accuracy of the correctly classified test digits (``benchmarks/exact.py``'s rule)."""
-    X_train, X_test, y_train, y_test = split(N_CLASSES)
-    net = models.mnist_standard_network().fit(X_train, y_train)
-    correct = np.flatnonzero(net.predict(X_test) == y_test)
-    order = np.random.default_rng(SEED).permutation(correct)[:n_digits]
-    return net, X_test, y_test, order, len(correct), net.score(X_test, y_test)
+    and accuracy of the correctly classified test digits: ``benchmarks/exact.py``'s."""
+    return exact.benchmark_digits(n_digits, "standard")
 
 
 def bounds(n_digits: int, command: str) -> None:

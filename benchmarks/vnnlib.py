@@ -8,8 +8,8 @@ Run from the repository root, after an exact run on the 10-class standard networ
 (the series' split, as ``benchmarks/peers.py`` and ``benchmarks/exact.py`` do; the fit is
 deterministic), reads the exact minima ε* of the digits that were proven optimal from
 ``--results`` (a CSV with the columns ``test_row``, ``label``, ``<solver> eps`` and ``<solver>
-status``; by default ``benchmarks/results/exact.csv`` and the solver ``lp``, or
-``benchmarks/results/peers.csv`` with ``--solver helpers``), and writes into ``--out``
+status``; by default ``benchmarks/results/exact-standard.csv`` and its L-infinity columns,
+``inf``, or ``benchmarks/results/peers.csv`` with ``--solver helpers``), and writes into ``--out``
 (``benchmarks/vnnlib/``, not committed):
 
 - ``standard-network-10.onnx``: the network's logits, the graph a verifier reads. Input ``X`` of
@@ -54,7 +54,7 @@ from helpers import models
 from standard_network import split
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "exact.csv"
+RESULTS = ROOT / "benchmarks" / "results" / "exact-standard.csv"
 OUT = ROOT / "benchmarks" / "vnnlib"
 NETWORK = "standard-network-10.onnx"
 CLASSIFIER = "standard-network-10-classifier.onnx"
@@ -182,7 +182,7 @@ def property_text(x0: np.ndarray, label: int, radius: float, n_classes: int,
     return "\n".join(lines + ["))", ""])
 
 
-def export(results: Path = RESULTS, solver: str = "lp", out: Path = OUT,
+def export(results: Path = RESULTS, solver: str = "inf", out: Path = OUT,
            fitted: tuple | None = None) -> list[dict]:
     """Write the two ONNX graphs, the properties, ``instances.csv`` and ``expected.csv``.
 
@@ -230,7 +230,7 @@ def export(results: Path = RESULTS, solver: str = "lp", out: Path = OUT,
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=RESULTS)
-    parser.add_argument("--solver", default="lp",
+    parser.add_argument("--solver", default="inf",
                         help="prefix of the results' '<solver> eps' and '<solver> status' columns")
     parser.add_argument("--out", type=Path, default=OUT)
     arguments = parser.parse_args()

@@ -24,6 +24,10 @@ from helpers.attacks.sparse import ead
 #: How often a row whose change the network does not misclassify is searched for again, each
 #: time with ten times the margin.
 MARGIN_RETRIES: int = 2
+#: With one program per class, once a change smaller than this share of the region's size is
+#: found, the remaining classes are searched in the region of that change's size (their bounds
+#: computed again over it).
+SHRINK: float = 0.98
 
 
 def change_size(change: np.ndarray, norm: str) -> float:
@@ -66,7 +70,19 @@ def solve_row(model: MLPClassifier, x0: np.ndarray, region: Region, method: str,
     if formulation == "per target":
         # the likeliest target first (largest reachable margin): its answer caps the others
         n_binaries = 0
-        for t in network.targets:
+        pending = list(network.targets)
+        while pending:
+            t = pending.pop(0)
+            if best["eps"] < SHRINK * region.eps_high and region.left() > 0:
+                # a change well inside the region is known: the other classes only matter
+                # within its size, a smaller region with tighter bounds
+                region = Region(x0, region.norm, region.eps_low,
+                                best["eps"] * (1 + 1e-3) + 1e-6, region.clip, region.deadline)
+                network = network_program(model, region, method, margin)
+                pending = [u for u in [t, *pending] if u in network.targets]
+                if not pending:
+                    break
+                t = pending.pop(0)
             cap = min(best["eps"], region.eps_high)
             if region.left() <= 0:  # no time left for this class: nothing proven about it
                 timed_out = True

@@ -9,8 +9,8 @@ import helpers
 
 PACKAGE = Path(helpers.__file__).parent
 MAX_LINES = 500
-COMPUTATION = ("data", "models", "linear", "grids", "network", "gradients", "attacks", "density",
-               "remedies", "ood", "adaptive", "bottleneck", "scorecard")
+COMPUTATION = ("data", "models", "fitcache", "linear", "grids", "network", "gradients", "attacks",
+               "density", "remedies", "ood", "adaptive", "bottleneck", "scorecard")
 BENCHMARK_ONLY = ("art",)  # the Adversarial Robustness Toolbox, benchmarks/requirements.txt
 
 

@@ -95,7 +95,7 @@ def _split_attributes(estimator: BaseEstimator) -> tuple[dict[str, np.ndarray], 
         elif isinstance(value, list) and all(isinstance(v, np.ndarray) for v in value):
             arrays.update({f"{name}.{i}": v for i, v in enumerate(value)})
             described[name] = {"kind": "arrays", "length": len(value)}
-        elif isinstance(value, list) and all(isinstance(v, (int, float)) for v in value):
+        elif isinstance(value, list) and all(isinstance(v, float) for v in value):
             arrays[name] = np.asarray(value, dtype=float)
             described[name] = {"kind": "floats"}
         elif isinstance(value, np.generic):

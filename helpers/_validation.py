@@ -192,7 +192,7 @@ def check_nonnegative(value: Any, name: str) -> float:
 
 
 def check_probability(value: Any, name: str) -> float:
-    """``value`` as a float after checking that it lies strictly between 0 and 1 (a level, a prior)."""
+    """``value`` as a float after checking that it lies strictly between 0 and 1 (a level)."""
     if isinstance(value, (bool, np.bool_)) or not (
         isinstance(value, (int, float, np.number)) and 0.0 < float(value) < 1.0
     ):

@@ -408,10 +408,11 @@ class HiddenLayerRBFClassifier(ClassifierMixin, BaseEstimator):
         head = models.hidden_rbf_svm()
         classes, counts = np.unique(y, return_counts=True)
         if counts.min() < head.cv:
+            smallest = classes[counts.argmin()].tolist()
             raise ValueError(
-                f"class {classes[counts.argmin()].tolist()!r} has {counts.min()} row(s), but the head's "
-                f"probabilities are calibrated by {head.cv}-fold cross-validation "
-                f"(models.hidden_rbf_svm): give every class at least {head.cv} rows."
+                f"class {smallest!r} has {counts.min()} row(s), but the head's probabilities are "
+                f"calibrated by {head.cv}-fold cross-validation (models.hidden_rbf_svm): give "
+                f"every class at least {head.cv} rows."
             )
         self.network_ = unfrozen(clone(self.network).fit(X, y))
         layer = check_hidden_layer(self.network_, self.layer)

@@ -160,7 +160,8 @@ def test_spread_rejects_no_values(values):
 
 # --- Bad input: a clear error naming the problem and the fix ----------------------------------
 
-PIXELS_0_255 = r"values in \[.*\], outside (value_range|clip)=\(0, 1\) \(0-255 pixels\? divide them by 255\)"
+PIXELS_0_255 = (r"values in \[.*\], outside (value_range|clip)=\(0, 1\) "
+                r"\(0-255 pixels\? divide them by 255\)")
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,9 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.svm import SVC
 
 from helpers import adaptive, attacks, models, ood
-from helpers._validation import check_features, check_fitted, check_grid, check_labels
+from helpers._validation import (check_features, check_fitted, check_grid, check_in_range,
+                                 check_labels, check_model_mapping, check_nonnegative,
+                                 check_probability, check_seed, check_training_data)
 from helpers.bottleneck import bottleneck_fool_image, has_linear_bottleneck
 from helpers.density import outlier_auc, tail_probability
 from helpers.remedies import DensityGatedClassifier, HiddenLayerRBFClassifier, MeinkeHeinClassifier
@@ -50,10 +52,36 @@ class FoolSearch:
     generations: int = 30
     confidence: float = 0.99
 
+    def __post_init__(self) -> None:
+        for name in ("gradient_iterations", "population", "generations"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"FoolSearch.{name} must be a whole number >= 1; got {value!r}.")
+        check_probability(self.confidence, "FoolSearch.confidence")
+
 
 def _reached(found: list[tuple[float, str, np.ndarray]], confidence: float) -> bool:
     """Whether one of the ``(probability, search, image)`` found so far reaches ``confidence``."""
     return any(probability >= confidence for probability, _, _ in found)
+
+
+def _check_search(search: Any) -> None:
+    if not isinstance(search, FoolSearch):
+        raise TypeError(
+            f"search must be a FoolSearch, e.g. scorecard.FoolSearch(generations=10); got "
+            f"{type(search).__name__}."
+        )
+
+
+def _check_networks(networks: Any, needed: tuple[str, ...]) -> None:
+    """``networks`` holds the fitted models the remedies are built on, under these names."""
+    networks = check_model_mapping(networks, "networks")
+    missing = [name for name in needed if name not in networks]
+    if missing:
+        raise ValueError(
+            f"networks lacks {missing}, which the remedies are built on; pass what "
+            f"fit_networks(X, y) returns (all of {list(NETWORK_NAMES)} by default)."
+        )
 
 
 def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> pd.DataFrame:
@@ -79,7 +107,17 @@ def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> 
     DataFrame
         One row per class: ``"confidence"`` (the model's probability of that class for the best
         image), ``"search"`` (which search found it) and ``"image"`` (the image, an array).
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    TypeError
+        If ``model`` is not an estimator or ``search`` not a :class:`FoolSearch`.
     """
+    check_fitted(model)
+    _check_search(search)
+    seed = check_seed(seed, "seed")
     rows = []
     for target in model.classes_:
         found = []
@@ -141,13 +179,29 @@ def evaluate_models(
         ``clipped share`` (> 95 %), ``MMC test digits``, ``MMC <outsider>``, ``AUC <outsider>``
         and, with a search, ``fooled: worst class`` and ``fooled: mean`` (the best fool's
         confidence, lowest over classes and mean).
+
+    Raises
+    ------
+    TypeError
+        If ``fitted`` or ``outsiders`` is not a dict, or ``search`` neither a
+        :class:`FoolSearch` nor None.
+    ValueError
+        If ``fitted`` is empty, ``y_test`` is not one known label per row of ``X_test``, or an
+        input is not finite or lies outside the pixel box [0, 1].
+    sklearn.exceptions.NotFittedError
+        If a model is not fitted.
     """
-    X_test = check_features(X_test)
+    fitted = check_model_mapping(fitted, "fitted")
+    if search is not None:
+        _check_search(search)
+    X_test = check_features(X_test, name="X_test")
+    check_in_range(X_test, ood.PIXEL_RANGE, "X_test", allow_none=False)
     rows = {}
     for name, model in fitted.items():
-        row = {"accuracy": float(np.mean(model.predict(X_test) == np.asarray(y_test)))}
+        labels = check_labels(model, y_test, len(X_test), "y_test")
+        row = {"accuracy": float(np.mean(model.predict(X_test) == labels))}
         row.update(ood.far_away_summary(model, noise, alphas))
-        row.update(ood.outsider_summary(model, X_test, dict(outsiders)))
+        row.update(ood.outsider_summary(model, X_test, outsiders))
         if search is not None:
             confidence = best_fools(model, search, seed)["confidence"]
             row.update({"fooled: worst class": float(confidence.min()),
@@ -276,9 +330,25 @@ def fgsm_mistakes(
         model answers "none of these": a :class:`DensityGatedClassifier`'s rejections, which are
         not counted as mistakes; 0 for other models) and ``"gradient of"`` (``"itself"`` or
         ``"transferred"``).
+
+    Raises
+    ------
+    ValueError
+        If ``eps`` is negative, ``X`` is not finite, not of the model's width or outside
+        ``clip`` (0-255 pixels, say), or ``y`` is not one known label per row of ``X``.
+    TypeError
+        If ``eps`` is not a number, or the gradient's model has none (pass ``source``).
+    sklearn.exceptions.NotFittedError
+        If ``model`` or ``source`` is not fitted.
     """
-    X = check_features(X)
-    y = np.asarray(y)
+    check_fitted(model)
+    if source is not None:
+        check_fitted(source, "source")
+    eps = check_nonnegative(eps, "eps")
+    X = check_features(X, n_features=model.n_features_in_, model=model)
+    clip = check_in_range(X, clip, "X", "clip", allow_none=False,
+                          scale_fix="divide them by 255, and give eps on that scale")
+    y = check_labels(model, y, len(X))
     attacker = model if source is None else source
     direction = np.empty_like(X)
     for label in np.unique(y):
@@ -337,9 +407,13 @@ def fit_networks(
     Raises
     ------
     ValueError
-        If a name is not one of :data:`NETWORK_NAMES`.
+        If a name is not one of :data:`NETWORK_NAMES`, ``random_state`` is not a seed, or ``y``
+        is not one class label per row of ``X``.
     """
-    seed = int(random_state)
+    seed = check_seed(random_state)
+    if isinstance(names, str):
+        raise TypeError(f"names must be a list of model names, e.g. [{names!r}]; got a string.")
+    X, y = check_training_data(X, y)
     builders = {
         "logistic regression": models.mnist_logistic_regression,
         "identity network": lambda: models.mnist_identity_network(seed),
@@ -377,7 +451,13 @@ def fit_remedies(
     -------
     dict of str to fitted estimator
         "RBF SVM", "RBF SVM on layer 3", "density-gated", "Meinke-Hein (ReLU)".
+
+    Raises
+    ------
+    ValueError
+        If ``networks`` lacks a network a remedy is built on.
     """
+    _check_networks(networks, ("identity network", "ReLU network"))
     seed = int(random_state)
     svm = CalibratedClassifierCV(SVC(kernel="rbf", gamma="scale"), method="sigmoid", cv=5,
                                  ensemble=False)

@@ -5,7 +5,8 @@
 #   make site   render the site alone from the outputs stored in the notebooks (_build/html)
 #   make test-latest  the whole suite in .venv-latest, the newest releases of every requirement (no
 #               pins): what the next upgrade breaks (benchmarks/results/latest.md; not in CI)
-#   make lab    set up .venv and open the series in JupyterLab (notebook 01), one BLAS thread
+#   make lab    set up .venv and open the series in JupyterLab (rooted at the repository, notebook
+#               01 open; --allow-root added when run as root), one BLAS thread
 # One BLAS thread: on 2 shared cores, competing OpenBLAS threads made runs 3-6x slower (measured;
 # in JupyterLab 1.7-4.2x per notebook, benchmarks/results/jupyterlab.md). Every target below runs
 # with these, `make lab`'s kernels too; binder/start sets the same on Binder.
@@ -68,9 +69,11 @@ site: $(STAMP)
 	$(BIN)/python site/build.py
 
 ## Read and run the notebooks in JupyterLab, as fast as `make notebooks` (the BLAS settings above
-## reach every kernel it starts). Stop it with Ctrl-C.
+## reach every kernel it starts): rooted at the repository, so the notebooks' links to site/ open,
+## with notebook 01 open; as root (a container) with --allow-root, and a line saying so
+## (scripts/lab.py; LAB_OPTIONS="--port=8890 --no-browser" passes options on). Stop it with Ctrl-C.
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(firstword $(NOTEBOOKS))
+	$(BIN)/python scripts/lab.py $(LAB_OPTIONS)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py

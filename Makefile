@@ -19,6 +19,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg
+# Tests that are phases of their own in `make test` (slow: a browser, a whole `make run`), not unit tests.
+SITE_TEST := tests/test_site.py
+CLEAN_RUN_TEST := tests/test_make_run_clean.py
 
 .PHONY: venv test unit nbval test-latest run notebooks site lab benchmark benchmark-lab clean
 
@@ -33,12 +36,21 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## The README's test command: unit tests and every notebook re-executed and compared.
+## The README's test command, in four phases, each announced: the unit tests, the site in a
+## browser, `make run` on a clean clone of HEAD (it must leave `git status` clean), and every
+## notebook re-executed and compared with its stored outputs (nbval).
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks $(NBVAL_OPTS)
+	@echo "== make test, 1 of 4: unit tests (about 2 minutes here) =="
+	$(BIN)/python -m pytest tests --ignore=$(SITE_TEST) --ignore=$(CLEAN_RUN_TEST)
+	@echo "== make test, 2 of 4: the site, built and opened in a headless browser (about 4 minutes) =="
+	$(BIN)/python -m pytest $(SITE_TEST)
+	@echo "== make test, 3 of 4: make run on a clean clone leaves git status clean (about 3 minutes) =="
+	$(BIN)/python -m pytest $(CLEAN_RUN_TEST)
+	@echo "== make test, 4 of 4: every notebook re-executed and compared, text and figures (about 2 minutes) =="
+	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/test_site.py
+	$(BIN)/python -m pytest tests --ignore=$(SITE_TEST) --ignore=$(CLEAN_RUN_TEST)
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS)
@@ -58,10 +70,10 @@ test-latest:
 run: notebooks
 	$(MAKE) --no-print-directory site
 
+## One line per notebook (name, seconds, whether its outputs changed); a notebook is rewritten
+## only when they did, so a run on a clean checkout leaves it clean (scripts/execute_notebooks.py).
 notebooks: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.kernel_name=python3 \
-	    --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+	$(BIN)/python scripts/execute_notebooks.py $(NOTEBOOKS)
 	$(BIN)/python scripts/readme_figure.py
 
 ## The static site (Jupyter Book, warnings are errors, offline): _build/html/index.html.

@@ -64,12 +64,13 @@ def test_make_run_on_a_clean_clone_leaves_git_status_clean(clone: Path):
         cwd=clone, env=environment, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, f"make run failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    status = _git("status", "--porcelain", cwd=clone)
+    assert status == "", (
+        f"make run changed the checkout (each line a file; `git -C {clone} diff` shows how):\n"
+        + status + "\n" + "\n".join(line for line in result.stdout.splitlines() if "written:" in line)
+    )
+    assert (clone / "_build" / "html" / "index.html").is_file()
+    # What the reader sees: a line per notebook, no kernel warning, no Sphinx progress.
     assert NOTEBOOK_LINE in result.stdout, "no line per notebook"
     assert "without encryption" not in result.stdout + result.stderr
     assert "Running Sphinx" not in result.stdout, "Sphinx's progress is printed"
-    status = _git("status", "--porcelain", cwd=clone)
-    assert status == "", (
-        "make run changed the checkout (each line a file; `git -C CLONE diff` shows how):\n" + status
-        + "\n" + "\n".join(line for line in result.stdout.splitlines() if "written:" in line)
-    )
-    assert (clone / "_build" / "html" / "index.html").is_file()

@@ -13,7 +13,8 @@ Run ``python site/build.py`` (``make site`` does) from the repository's virtual 
    instead, less what the build, the tests and the virtual environment made.
 3. Removes the previous build, so that no page of a renamed notebook survives.
 4. Runs Jupyter Book with warnings as errors (``-W --keep-going``) into ``_build/html``; no
-   notebook is executed (``execute_notebooks: "off"``) and nothing is downloaded. With
+   notebook is executed (``execute_notebooks: "off"``) and nothing is downloaded. Sphinx's
+   progress and its configuration dumps are left out (``-q``, 173 lines); its warnings are not. With
    ``repository.url`` empty in ``site/_config.yml``, the repository and launch buttons are left
    out (they need the URL).
 5. Rewrites the landing redirect ``index.html`` (Jupyter Book writes a bare ``<meta>`` refresh)
@@ -183,7 +184,7 @@ def build_site() -> int:
     config = book_config()
     command = [
         jupyter_book_command(), "build", str(BOOK_SOURCE), "--config", str(config),
-        "--path-output", str(REPOSITORY), "-W", "--keep-going",
+        "--path-output", str(REPOSITORY), "-W", "--keep-going", "-q",
     ]
     for stale in ("html", ".doctrees", "jupyter_execute"):
         shutil.rmtree(BUILD / stale, ignore_errors=True)

@@ -22,7 +22,9 @@ Run ``python site/build.py`` (``make site`` does) from the repository's virtual 
    page. Without an icon, a browser may ask for ``/favicon.ico`` before the refresh, and the
    site has none: a 404 in the console. An icon fetched from ``_static`` is no better: the
    refresh may abort its request. Either depends on timing; an inline icon needs no request.
-6. Prints the path of ``index.html`` to open in a browser.
+6. Prints the path of ``index.html`` to open in a browser, and how to serve the site instead:
+   opened from the disk, its search lists pages without their snippets (the browser does not let
+   a ``file://`` page read the other pages).
 
 Exits with Jupyter Book's status: non-zero if any warning was raised.
 """
@@ -205,5 +207,7 @@ def build_site() -> int:
 if __name__ == "__main__":
     status = build_site()
     if status == 0:
-        print(f"\nThe site is built. Open it in a browser (no network needed):\n  {HTML / 'index.html'}")
+        print(f"\nThe site is built. Open it in a browser (no network needed):\n  {HTML / 'index.html'}\n"
+              "or serve it, for search results with their snippets of text (then open "
+              f"http://localhost:8000/):\n  {sys.executable} -m http.server -d {HTML}")
     sys.exit(status)

@@ -385,6 +385,23 @@ def test_the_site_opens_from_the_file_system(browser_context, built_site: Path):
     assert 0 < visit.equations == visit.rendered_equations
 
 
+def test_served_the_search_shows_a_snippet_of_each_result(browser_context, site_url: str):
+    """Served over HTTP (as the README and ``make run`` say to, for this), the search page lists
+    the pages that hold a word with a snippet of text from each; from the disk it cannot read
+    the pages to cut snippets from."""
+    page = browser_context.new_page()
+    try:
+        page.goto(site_url + "search.html?q=margin", wait_until="load")
+        page.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0"
+                               " && document.querySelector('#search-results p.context') !== null")
+        results = page.evaluate("""() => Array.from(document.querySelectorAll('#search-results li'),
+            item => (item.querySelector('p.context') || {}).textContent || '')""")
+    finally:
+        page.close()
+    assert len(results) >= 2, results
+    assert any("margin" in snippet.lower() for snippet in results), results
+
+
 # --- On a phone, and the way from the site to the code -------------------------------------------
 
 # Every element a reader can use to search, as the page shows it (hidden ones excluded).

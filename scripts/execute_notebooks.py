@@ -121,7 +121,8 @@ def same_outputs(stored: list, fresh: list, tolerance: float = nbval_figures.DEF
         _same_output(old, new, tolerance) for old, new in zip(stored, fresh))
 
 
-def merge_run(stored: nbformat.NotebookNode, fresh: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, list]:
+def merge_run(stored: nbformat.NotebookNode,
+              fresh: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, list]:
     """The notebook to write after a run, and the execution counts of the cells that changed.
 
     Parameters
@@ -137,7 +138,7 @@ def merge_run(stored: nbformat.NotebookNode, fresh: nbformat.NotebookNode) -> tu
         ``fresh``, but every cell whose outputs are the stored ones (:func:`same_outputs`) keeps
         its stored outputs byte for byte, the others get their fresh outputs with their streams
         joined; the stored notebook metadata is kept unless some cell changed.
-    changed : list of int or None
+    changed : list of int
         The execution counts (``In [n]``) of the cells whose outputs changed.
     """
     result = copy.deepcopy(fresh)
@@ -188,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     paths = arguments.notebooks or series_notebooks()
     print(f"Executing {len(paths)} notebook(s) in place, one line each "
-          "(the whole series takes about 1.5 minutes on 2 cores):", flush=True)
+          "(the whole series takes 1.5 to 3 minutes on 2 cores):", flush=True)
     total = 0.0
     for path in paths:
         try:

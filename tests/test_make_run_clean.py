@@ -37,8 +37,8 @@ def clone(tmp_path_factory) -> Path:
         pytest.fail(f"{ROOT} is not a git clone: nothing to clone")
     folder = tmp_path_factory.mktemp("clean-clone") / "pity-the-fool"
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(folder)], check=True)
-    subprocess.run(["git", "-C", str(folder), "checkout", "--quiet", _git("rev-parse", "HEAD", cwd=ROOT).strip()],
-                   check=True)
+    head = _git("rev-parse", "HEAD", cwd=ROOT).strip()
+    subprocess.run(["git", "-C", str(folder), "checkout", "--quiet", head], check=True)
     return folder
 
 

@@ -12,8 +12,9 @@ thread, two processes on the 2 cores::
         $run --network 100-50 --norm inf --n-digits 50 --part $part --parts 2
         $run --network 256-256 --norm inf --n-digits 50 --part $part --parts 2
         $run --network bottleneck --norm inf --n-digits 200 --part $part --parts 2
-        $run --network bottleneck --norm inf --config interval --n-digits 40 --part $part --parts 2
-        $run --network bottleneck --norm inf --config disjunction --n-digits 40 --part $part --parts 2
+        for config in interval disjunction; do
+            $run --network bottleneck --config $config --n-digits 40 --part $part --parts 2
+        done
     ) & done; wait
     .venv/bin/python benchmarks/exact.py summary
 
@@ -44,8 +45,17 @@ smallest step on a grid of 0.001, PGD's smallest size by bisection with 2 random
 the log-loss and, for the bottleneck, on the surrogate margin; DeepFool's L-infinity size, in
 the pixel box) are computed once for all digits and stored in ``exact-<network>-attacks.json``.
 
+Over seeds (:data:`SEEDS`, the standard network retrained, its first 20 digits, L-inf;
+``--seed``), one process each::
+
+    for seed in 0 1 2 3 4 5 6 7 8 9; do
+        $run --network standard --norm inf --n-digits 20 --seed $seed --part 0 --parts 2 &
+        $run --network standard --norm inf --n-digits 20 --seed $seed --part 1 --parts 2; wait
+    done
+
 ``summary`` writes ``exact.md`` and, one row per digit, ``exact-standard.csv`` (read by notebook
-07 and ``benchmarks/peers.py``), ``exact-scale.csv`` and ``exact-bottleneck.csv`` (notebook 07).
+07; ``benchmarks/peers.py`` and ``vnnlib.py`` use its digits), ``exact-scale.csv`` and
+``exact-bottleneck.csv`` (notebook 07), and one row per seed, ``exact-seeds.csv`` (notebook 07).
 Targets (issue 22), for the standard network: L-infinity, >= 99 % of 200 digits proven optimal
 within 60 s and a median of at most 5 s per digit; L1, >= 95 % of 100 digits proven; every
 digit within 1.1 times the time limit.
@@ -85,16 +95,19 @@ CONFIGS = {
 NORMS = {"inf": np.inf, "1": 1}
 TIME_LIMIT = 60.0
 SEED = 0
+#: Further seeds of the standard network, and how many digits of each (``exact-seeds.csv``).
+SEEDS = tuple(range(10))
+SEED_DIGITS = 20
 CLIP = (0.0, 1.0)
 
 
-def benchmark_digits(n_digits: int, name: str = "bottleneck"):
-    """The fitted network ``name``, the test split, the benchmark's digits (rows of it), and the
-    number and accuracy of the correctly classified test digits."""
+def benchmark_digits(n_digits: int, name: str = "bottleneck", seed: int = models.MNIST_SEED):
+    """The fitted network ``name`` (trained at ``seed``), the test split, the benchmark's digits
+    (rows of it), and the number and accuracy of the correctly classified test digits."""
     hidden, digits, builder = NETWORKS[name]
     X, y = data.load_mnist_digits(digits=digits)
     X_train, X_test, y_train, y_test = data.split_digits(X, y, test_size=0.25, random_state=0)
-    net = builder()
+    net = builder(seed)
     if hidden is not None:
         net.set_params(hidden_layer_sizes=hidden)
     net.fit(X_train, y_train)
@@ -103,14 +116,19 @@ def benchmark_digits(n_digits: int, name: str = "bottleneck"):
     return net, X_test, y_test, order, len(correct), net.score(X_test, y_test)
 
 
-def _progress(name: str, norm: str, config: str) -> Path:
-    return RESULTS / f"exact-{name}-{norm}-{config}.jsonl"
+def _label(name: str, seed: int) -> str:
+    """The network's name in file names: with the seed unless it is the series' (21)."""
+    return name if seed == models.MNIST_SEED else f"{name}-seed{seed}"
 
 
-def _starts(name: str, norm: str, net, X, y, rows) -> tuple[np.ndarray, float]:
+def _progress(name: str, norm: str, config: str, seed: int = models.MNIST_SEED) -> Path:
+    return RESULTS / f"exact-{_label(name, seed)}-{norm}-{config}.jsonl"
+
+
+def _starts(label: str, norm: str, net, X, y, rows) -> tuple[np.ndarray, float]:
     """The fooling changes the search starts from, for all rows at once (stored), and the
     attack's time per digit."""
-    path = RESULTS / f"exact-{name}-{norm}-start.npz"
+    path = RESULTS / f"exact-{label}-{norm}-start.npz"
     if path.exists():
         stored = np.load(path, allow_pickle=False)
         if len(stored["rows"]) >= len(rows) and np.array_equal(stored["rows"][:len(rows)], rows):
@@ -124,14 +142,14 @@ def _starts(name: str, norm: str, net, X, y, rows) -> tuple[np.ndarray, float]:
     return found, per_digit
 
 
-def solve(name: str, norm: str, config: str, n_digits: int, part: int = 0,
-          parts: int = 1) -> None:
-    net, X, y, rows, _, _ = benchmark_digits(n_digits, name)
-    starts, attack_seconds = _starts(name, norm, net, X, y, rows)
-    progress = _progress(name, norm, config)
+def solve(name: str, norm: str, config: str, n_digits: int, part: int = 0, parts: int = 1,
+          seed: int = models.MNIST_SEED) -> None:
+    net, X, y, rows, _, _ = benchmark_digits(n_digits, name, seed)
+    starts, attack_seconds = _starts(_label(name, seed), norm, net, X, y, rows)
+    progress = _progress(name, norm, config, seed)
     mine = np.arange(len(rows)) % parts == part  # this process's share of the digits
     for row, start in zip(rows[mine], starts[mine]):
-        if int(row) in _load(progress):  # solved already (by this run, an earlier one, or another part)
+        if int(row) in _load(progress):  # solved already (this run, an earlier one, another part)
             continue
         result = attacks.minimal_perturbation_relu(net, X[[row]], norm=NORMS[norm],
                                                    x_fooling=start[None, :],
@@ -150,9 +168,9 @@ def solve(name: str, norm: str, config: str, n_digits: int, part: int = 0,
             out.write(json.dumps(record) + "\n")
 
 
-def _attacks(name: str, net, X, y, rows) -> dict:
+def _attacks(label: str, net, X, y, rows) -> dict:
     """The attacks scored against the exact L-infinity minimum (stored)."""
-    path = RESULTS / f"exact-{name}-attacks.json"
+    path = RESULTS / f"exact-{label}-attacks.json"
     if path.exists():
         stored = json.loads(path.read_text())
         if stored["rows"][:len(rows)] == [int(r) for r in rows]:  # the same digits, or more
@@ -168,7 +186,7 @@ def _attacks(name: str, net, X, y, rows) -> dict:
         "DeepFool": [float(v) if ok else float("nan") for v, ok in
                      zip(np.abs(fool.delta).max(axis=1), fool.flipped)],
     }
-    if name == "bottleneck":
+    if label == "bottleneck":
         surrogate = attacks.smallest_pgd(net, X[rows], y[rows], loss="surrogate margin")
         stored["PGD, surrogate margin"] = [float(v) for v in surrogate.eps]
     path.write_text(json.dumps(stored))
@@ -267,9 +285,9 @@ def summary() -> None:
     if not standard_inf.empty:
         share = (standard_inf["status"] == "optimal").mean()
         median = standard_inf["solve_time"].median()
+        met = share >= 0.99 and median <= 5 and len(standard_inf) >= 200
         checks.append(f"L-inf: {share:.1%} proven (target >= 99 %), median "
-                      f"{median:.2f} s (target <= 5 s): "
-                      f"{'met' if share >= 0.99 and median <= 5 and len(standard_inf) >= 200 else 'NOT met'}")
+                      f"{median:.2f} s (target <= 5 s): {'met' if met else 'NOT met'}")
     if not standard_l1.empty:
         share = (standard_l1["status"] == "optimal").mean()
         checks.append(f"L1: {share:.1%} proven (target >= 95 %): "
@@ -309,6 +327,36 @@ def summary() -> None:
             for attack in ("FGSM", "PGD", "DeepFool"):
                 sizes_ = [found[attack][position[r]] for r in proven["row"]]
                 lines.append(f"| {name}, inf | {attack} | {_ratios(sizes_, proven['eps'])} |")
+    lines += ["", "## Over seeds", "",
+              f"The standard network trained at seed 21 and at {', '.join(map(str, SEEDS))}; "
+              f"the first {SEED_DIGITS} digits of each network's own order, L-inf. Attack size "
+              "/ exact minimum over the digits proven optimal (medians):", "",
+              "| seed | test accuracy | proven | exact minimum, median | PGD | FGSM | DeepFool |"
+              " time median (s) |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    seed_rows = []
+    for seed in (models.MNIST_SEED, *SEEDS):
+        net, X, y, rows, _, accuracy = benchmark_digits(SEED_DIGITS, "standard", seed)
+        answers = _frame(_progress("standard", "inf", "lp", seed), rows)
+        if answers.empty:
+            continue
+        found = _attacks(_label("standard", seed), net, X, y, rows)
+        position = {r: i for i, r in enumerate(found["rows"])}
+        proven = answers[answers["status"] == "optimal"]
+        medians = {}
+        for attack in ("PGD", "FGSM", "DeepFool"):
+            ratio = np.array([found[attack][position[r]] for r in proven["row"]]) / \
+                proven["eps"].to_numpy()
+            medians[attack] = float(np.nanmedian(ratio)) if np.isfinite(ratio).any() else np.nan
+        seed_rows.append({"seed": seed, "accuracy": accuracy, "digits": len(answers),
+                          "proven": len(proven), "median eps": proven["eps"].median(),
+                          **{f"{a} / exact": v for a, v in medians.items()},
+                          "median time": answers["solve_time"].median()})
+        lines.append(f"| {seed} | {accuracy:.3f} | {len(proven)} of {len(answers)} | "
+                     f"{proven['eps'].median():.4f} | {medians['PGD']:.3f} | "
+                     f"{medians['FGSM']:.3f} | {medians['DeepFool']:.3f} | "
+                     f"{answers['solve_time'].median():.2f} |")
+    if seed_rows:
+        pd.DataFrame(seed_rows).to_csv(RESULTS / "exact-seeds.csv", index=False)
     lines += ["", "## The bottleneck network (notebook 07's zero-gradient lesson)", "",
               *SOLVER_HEADER]
     for config in CONFIGS:
@@ -393,11 +441,13 @@ if __name__ == "__main__":
     parser.add_argument("--part", type=int, default=0,
                         help="with --parts: solve only the digits i with i %% parts == part")
     parser.add_argument("--parts", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=models.MNIST_SEED,
+                        help="train the network at this seed (the series' is 21)")
     arguments = parser.parse_args()
     if not 0 <= arguments.part < arguments.parts:
         parser.error("--part must be in 0 .. --parts - 1")
     if arguments.command == "solve":
         solve(arguments.network, arguments.norm, arguments.config, arguments.n_digits,
-              arguments.part, arguments.parts)
+              arguments.part, arguments.parts, arguments.seed)
     else:
         summary()

@@ -1,4 +1,5 @@
-"""Fits made once for the whole series and stored without pickle: :func:`fit_once`.
+"""Fits made once for the whole series and stored without pickle: :func:`fit_once`; and fits
+saved to be committed (:func:`save_fit`, :func:`load_fit`), for fits too long for a notebook.
 
 A stored fit is one ``.npz`` file: the fitted arrays, read back with ``allow_pickle=False``, and a
 JSON record of what rebuilding the estimator needs (its class and parameters, the scalar fitted
@@ -28,7 +29,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-from helpers._validation import check_training_data
+from helpers._validation import check_fitted, check_training_data
 from helpers.data import DEFAULT_CACHE_DIR
 
 #: Environment variable naming the folder :func:`fit_once` keeps its fits in.
@@ -188,21 +189,23 @@ def _check_values(template: BaseEstimator, values: dict[str, Any], X: np.ndarray
 
 
 def _fingerprint(key: str, described: dict[str, Any], arrays: dict[str, np.ndarray],
-                 model: BaseEstimator, X: np.ndarray) -> str:
-    """A hash of the fit: its key, every stored attribute and its probabilities on ``X``."""
+                 model: BaseEstimator | None = None, X: np.ndarray | None = None) -> str:
+    """A hash of the fit: its key, every stored attribute and (given a model) its
+    probabilities on ``X``."""
     digest = hashlib.sha256(key.encode())
     digest.update(json.dumps(described, sort_keys=True).encode())
     for name in sorted(arrays):
         array = np.ascontiguousarray(arrays[name])
         digest.update(f"{name}{array.dtype.str}{array.shape}".encode())
         digest.update(array.tobytes())
-    digest.update(np.ascontiguousarray(model.predict_proba(X)).tobytes())
+    if model is not None:
+        digest.update(np.ascontiguousarray(model.predict_proba(X)).tobytes())
     return digest.hexdigest()
 
 
-def _load(path: Path, template: BaseEstimator, key: str, X: np.ndarray,
-          y: np.ndarray) -> BaseEstimator:
-    """The stored fit at ``path``, rebuilt and checked; :class:`_Unusable` says why not."""
+def _read(path: Path, template: BaseEstimator) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays and the record of the file at ``path``, if it holds a fit of ``template``'s
+    class and parameters; :class:`_Unusable` says why not."""
     try:
         with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
@@ -213,6 +216,13 @@ def _load(path: Path, template: BaseEstimator, key: str, X: np.ndarray,
         raise _Unusable("is not a fit record of this version")
     if record.get("class") != _class_name(template) or record.get("params") != _params(template):
         raise _Unusable("holds another estimator")
+    return arrays, record
+
+
+def _load(path: Path, template: BaseEstimator, key: str, X: np.ndarray,
+          y: np.ndarray) -> BaseEstimator:
+    """The stored fit at ``path``, rebuilt and checked; :class:`_Unusable` says why not."""
+    arrays, record = _read(path, template)
     if record.get("key") != key:
         raise _Unusable("was fitted on other data or settings")
     try:
@@ -387,3 +397,100 @@ def fit_once(
                       f"fitted again next time. Set {FIT_CACHE_VARIABLE} to a writable folder.",
                       UserWarning, stacklevel=2)
     return estimator
+
+
+
+#: The ``key`` of a fit stored by :func:`save_fit`, whose fingerprint holds its arrays and record
+#: only: not the machine, nor predictions (their last bits depend on the processor).
+SAVED_KEY: str = "saved"
+
+
+def save_fit(estimator: BaseEstimator, path: str | Path) -> Path:
+    """Store a fitted estimator of :data:`STORABLE` at ``path`` for :func:`load_fit` to read on
+    any machine: a fit made once by a benchmark and committed, for a notebook to load.
+
+    :func:`fit_once`'s format (the arrays in an ``.npz``, a JSON record; no pickle), with a
+    fingerprint of the arrays and the record only.
+
+    Parameters
+    ----------
+    estimator : fitted MLPClassifier or LogisticRegression
+    path : str or Path
+        The file to write (``.npz``; its folder is created).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    TypeError, sklearn.exceptions.NotFittedError
+        If ``estimator`` is not a fitted one of :data:`STORABLE`.
+    ValueError
+        If it would not be rebuilt to predict exactly as it does.
+    """
+    if type(estimator) not in STORABLE:
+        raise TypeError(f"save_fit stores an MLPClassifier or a LogisticRegression; got "
+                        f"{type(estimator).__name__}.")
+    check_fitted(estimator, "estimator")
+    probe = np.random.default_rng(0).uniform(size=(8, estimator.n_features_in_))
+    try:
+        arrays, described = _split_attributes(estimator)
+        rebuilt = _rebuild(estimator, probe, _join_attributes(arrays, described))
+    except _Unusable as problem:
+        raise ValueError(f"This fit {problem}, so it cannot be saved.") from None
+    if not np.array_equal(rebuilt.predict_proba(probe), estimator.predict_proba(probe)):
+        raise ValueError("This fit would not be rebuilt to predict as fitted; it is not saved.")
+    record = {"format": RECORD_FORMAT, "class": _class_name(estimator),
+              "params": _params(estimator), "key": SAVED_KEY, "attributes": described,
+              "fingerprint": _fingerprint(SAVED_KEY, described, arrays)}
+    _store(Path(path), {**arrays, _RECORD: np.frombuffer(json.dumps(record).encode(), np.uint8)})
+    return Path(path)
+
+
+def load_fit(path: str | Path, template: BaseEstimator) -> BaseEstimator:
+    """The fit :func:`save_fit` stored at ``path``, rebuilt as a fitted copy of ``template``.
+
+    Read without pickle, and used only if its class and parameters are ``template``'s, its
+    weights have the shapes those give and are finite, and its fingerprint (of its arrays and
+    record) matches: a file changed since, or saved from another estimator, is refused.
+
+    Parameters
+    ----------
+    path : str or Path
+    template : unfitted MLPClassifier or LogisticRegression
+        As configured when it was fitted, e.g. ``helpers.models.mnist_standard_network()``.
+
+    Returns
+    -------
+    estimator
+        Fitted.
+
+    Raises
+    ------
+    TypeError
+        If ``template`` is not one of :data:`STORABLE`.
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        If the file is damaged, of another estimator or parameters, or fails a check (said).
+    """
+    if type(template) not in STORABLE:
+        raise TypeError(f"template must be an unfitted MLPClassifier or LogisticRegression, "
+                        f"configured as the saved fit; got {type(template).__name__}.")
+    if not Path(path).is_file():
+        raise FileNotFoundError(
+            f"There is no saved fit at {path}. The benchmark that saves it writes it there; run "
+            "it, or get the whole series (its repository, or the archive on its site).")
+    try:
+        arrays, record = _read(Path(path), template)
+        if record.get("key") != SAVED_KEY or record.get("fingerprint") != _fingerprint(
+                SAVED_KEY, record["attributes"], arrays):
+            raise _Unusable("does not match its fingerprint (its weights were changed)")
+        values = _join_attributes(arrays, record["attributes"])
+        X = np.zeros((1, int(values["n_features_in_"])))
+        _check_values(template, values, X, np.asarray(values["classes_"]))
+        return _rebuild(template, X, values)
+    except (_Unusable, KeyError, TypeError, ValueError) as problem:
+        raise ValueError(f"The saved fit {path} is unusable: {problem}. Save it again with "
+                         "save_fit, from the estimator the template describes.") from None

@@ -7,6 +7,8 @@ One module per kind of attack; every public name is re-exported here, so
   the input (L2, L-infinity, inside a pixel box, one pixel), and fools along rays.
 - :mod:`helpers.attacks.milp` — the provably smallest change (L-infinity, L1) that fools a ReLU
   network, by mixed-integer linear programming (HiGHS, through ``highspy``).
+- :mod:`helpers.attacks.certified` — certified lower bounds on that smallest L-infinity change
+  (interval and LP-tightened bounds, by bisection), and the units whose sign they fix.
 - :mod:`helpers.attacks.gradient` — FGSM, PGD and DeepFool, on exact input gradients, and PGD on
   a surrogate margin gradient (for networks whose exact gradient is zero).
 - :mod:`helpers.attacks.sparse` — an attack made for the L1 norm: the elastic-net attack (EAD).
@@ -20,6 +22,7 @@ Every function takes a fitted model and data and returns the perturbations; noth
 """
 
 from helpers.attacks._checks import NORMS, starting_image
+from helpers.attacks.certified import certified_at, certified_radius, fixed_sign_units
 from helpers.attacks.evaluate import (
     SmallestFGSM,
     SmallestPGD,
@@ -61,6 +64,9 @@ __all__ = [
     "ExactMinimum",
     "minimal_perturbation_relu",
     "adversarial_within_relu",
+    "certified_at",
+    "certified_radius",
+    "fixed_sign_units",
     "DeepFoolResult",
     "fgsm",
     "pgd",

@@ -48,13 +48,17 @@ def _check_norm(norm: Any) -> float:
     return NORMS[key]
 
 
-def _check_clip(
+def check_clip(
     clip: Any,
     X: np.ndarray | None = None,
     name: str = "X",
     allow_none: bool = True,
     scale_fix: str = "divide them by 255, and give eps on that scale",
 ) -> tuple[float, float] | None:
+    """The box ``clip`` an attack's changes stay in, as ``(low, high)`` or None, after checking
+    that ``X`` lies inside it; ``clip=None`` (features without bounds) is refused for ``X`` that
+    looks like 0-255 pixels, whose changes would leave that range. Shared by the attacks and
+    the training on attacked batches (:mod:`helpers.training`)."""
     if clip is None and X is not None and _looks_like_8_bit_pixels(X):
         raise ValueError(
             f"{name} holds whole numbers from 0 to {X.max():.0f}, like 0-255 pixels, but "
@@ -76,13 +80,13 @@ def _looks_like_8_bit_pixels(X: np.ndarray) -> bool:
 def _check_box(
     clip: Any, X: np.ndarray | None = None, name: str = "X", task: str = "This search"
 ) -> tuple[float, float]:
-    """Like :func:`_check_clip`, for searches that need a box: ``clip=None`` is refused."""
+    """Like :func:`check_clip`, for searches that need a box: ``clip=None`` is refused."""
     if clip is None:
         raise ValueError(
             f"clip=None is not possible here: {task} works inside a box of valid values; pass "
             "clip=(low, high), e.g. clip=(0, 1) for pixels in [0, 1]."
         )
-    return _check_clip(clip, X, name, allow_none=False, scale_fix="divide them by 255")
+    return check_clip(clip, X, name, allow_none=False, scale_fix="divide them by 255")
 
 
 def starting_image(
@@ -120,7 +124,7 @@ def _prepare(model: Any, X: Any, clip: Any) -> tuple[np.ndarray, tuple[float, fl
     """Validated ``X`` (2-D, the model's number of features) and ``clip``."""
     gradients.check_differentiable(model)
     X = check_features(X, n_features=gradients.n_input_features(model))
-    return X, _check_clip(clip, X)
+    return X, check_clip(clip, X)
 
 
 def _check_choice(value: Any, choices: tuple[str, ...], name: str) -> str:
@@ -137,7 +141,9 @@ def _check_in_box(X: np.ndarray, clip: tuple[float, float]) -> None:
         )
 
 
-def _check_positive(value: Any, name: str) -> float:
+def check_positive(value: Any, name: str) -> float:
+    """``value`` as a float after checking that it is a finite number > 0 (a time, a tolerance);
+    the error names the argument ``name``. Shared by the exact search and the certificates."""
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -147,7 +153,10 @@ def _check_positive(value: Any, name: str) -> float:
     return value
 
 
-def _as_row_values(value: Any, n_samples: int, name: str) -> np.ndarray:
+def as_row_values(value: Any, n_samples: int, name: str) -> np.ndarray:
+    """``value`` (one number, or one per row of X) as an array of shape (n_samples,), each >= 0
+    (``inf`` allowed: unknown); the error names the argument ``name``. Shared by the exact
+    search and the certificates."""
     values = check_numeric(value, name)
     if values.ndim > 1 or values.size not in (1, n_samples):
         raise ValueError(

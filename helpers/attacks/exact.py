@@ -17,7 +17,7 @@ import pandas as pd
 
 from helpers import network
 from helpers._validation import check_features, check_grid, check_labels
-from helpers.attacks._checks import _check_box, _check_clip
+from helpers.attacks._checks import _check_box, check_clip
 from helpers.grids import distance_to_data, most_confident_direction, probability_along_ray
 from helpers.linear import linear_scores
 
@@ -188,7 +188,7 @@ def minimal_linf_perturbation_linear(
     if not overshoot >= 0:
         raise ValueError(f"overshoot must be >= 0; got {overshoot!r}.")
     if clip is not None:
-        low, high = _check_clip(clip, X, scale_fix="divide them by 255")
+        low, high = check_clip(clip, X, scale_fix="divide them by 255")
     scores = X @ W.T + b
     rows = np.arange(len(X))
     predicted = scores.argmax(axis=1)

@@ -49,8 +49,8 @@ from sklearn.neural_network import MLPClassifier
 from helpers import gradients
 from helpers._validation import check_features, check_range
 from helpers.attacks._checks import _check_choice, _check_in_box, as_row_values, check_positive
-from helpers.attacks._milp_encoding import (Region, add_target_row, network_program,
-                                            predicted_index)
+from helpers.attacks._milp_encoding import (Region, network_program, predicted_index,
+                                            program_reaching)
 from helpers.attacks._milp_search import attack_start, change_size, search_row
 from helpers.network import check_network
 
@@ -157,7 +157,8 @@ def adversarial_within_relu(
     A feasibility program per other class (no objective): is there an ``x'`` inside ``clip``
     with ``||x' - x|| <= eps`` whose logit for that class exceeds the predicted class's by at
     least ``margin``? The same encoding as :func:`minimal_perturbation_relu`, with the box of
-    radius ``eps``.
+    radius ``eps``; with ``bounds="lp"`` each class's bounds are tightened again over the
+    changes that reach it, and a class they rule out needs no program.
 
     Parameters
     ----------
@@ -199,11 +200,15 @@ def adversarial_within_relu(
         network = network_program(model, region, bounds, margin)
         answer = "none"
         for t in network.targets:
-            trial = network.program.copy()
-            add_target_row(trial, network.activations, network.logit_margin, t, margin)
+            # the bounds tightened again over the changes that reach t (with bounds="lp"), as
+            # the exact search does: several times faster on the standard network near eps*
+            encoded = program_reaching(model, region, network, t, bounds, margin)
+            if encoded is None:  # no change in the box reaches t
+                continue
+            trial = encoded.program
             found = trial.solve(np.zeros(trial.n_columns), True, region.left())
             if found.status == 0:
-                x_adv = np.clip(network.input.at(found.x), *clip)
+                x_adv = np.clip(encoded.input.at(found.x), *clip)
                 fooled = predicted_index(model, x_adv) != predicted_index(model, x0)
                 answer = "adversarial" if fooled else "time limit"
                 break

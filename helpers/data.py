@@ -427,6 +427,8 @@ RESULT_TABLES: dict[str, str] = {
     "seeds": "benchmarks/seeds.py",
     "exact": "benchmarks/exact.py",
     "remedies": "benchmarks/remedies.py",
+    "robust": "benchmarks/robust.py",
+    "robust-digits": "benchmarks/robust.py",
 }
 
 
@@ -441,7 +443,7 @@ def load_result_table(name: str, index_col: str | None = None) -> pd.DataFrame:
     ----------
     name : str
         One of :data:`RESULT_TABLES`: ``"seeds_networks"``, ``"seeds"``, ``"exact"``,
-        ``"remedies"``.
+        ``"remedies"``, ``"robust"``, ``"robust-digits"``.
     index_col : str, optional
         Column to use as the index (as ``pandas.read_csv``).
 

@@ -28,6 +28,7 @@ from helpers.plotting.digits import (
 from helpers.plotting.exact import plot_attack_gaps, plot_minimal_changes
 from helpers.plotting.images import plot_perturbed_digit
 from helpers.plotting.remedies import plot_confidence_along_rays, plot_evaluation_table
+from helpers.plotting.robust import plot_robust_accuracy, plot_three_numbers
 from helpers.plotting.regions import (
     plot_decision_regions,
     plot_doubt_along_rays,
@@ -71,4 +72,6 @@ __all__ = [
     "plot_uncertainty_region",
     "plot_confidence_along_rays",
     "plot_evaluation_table",
+    "plot_robust_accuracy",
+    "plot_three_numbers",
 ]

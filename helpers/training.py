@@ -101,7 +101,9 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
     attack : {"pgd", "fgsm"}, default "pgd"
         ``"pgd"``: :func:`helpers.attacks.pgd` with ``n_steps`` steps of ``2.5 eps / n_steps``
         from a random start (Madry et al. 2018); ``"fgsm"``: the same function with one step of
-        ``1.25 eps`` from a random start (Wong, Rice and Kolter 2020).
+        ``1.25 eps`` from a random start (Wong, Rice and Kolter 2020). Either keeps, per row,
+        the iterate of highest loss (:func:`helpers.attacks.pgd`): for FGSM the random start
+        where the step lowered the loss, which Wong et al.'s loop does not do.
     n_steps : int, default 10
         PGD's steps (``attack="pgd"`` only).
     epochs : int, default 40

@@ -6,13 +6,13 @@ force as tests/test_attacks_milp.py), and the order interval <= LP <= exact <= a
 on every row.
 """
 
-import warnings
+import copy
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 from sklearn.neural_network import MLPClassifier
-from test_attacks_milp import _brute_force, _forward, _tiny_network
+from test_attacks_milp import _brute_force, _forward, _tiny_network, small  # noqa: F401
 
 from helpers import attacks
 
@@ -106,17 +106,9 @@ def test_fixed_sign_units_never_change_sign_in_the_ball(tiny):
 # --- Bad inputs: one test per case -------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def small():
-    return _tiny_network(2, (8,), 3, 0)
-
-
 def test_rejects_a_network_that_is_not_relu(small):
-    _, X = small
-    tanh = MLPClassifier(hidden_layer_sizes=(4,), activation="tanh", max_iter=50, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        tanh.fit(X, [0, 1, 0, 1])
+    model, X = small
+    tanh = copy.deepcopy(model).set_params(activation="tanh")  # fitted, with tanh units
     with pytest.raises(ValueError, match="activation='relu'"):
         attacks.certified_radius(tanh, X)
 

@@ -10,7 +10,7 @@ import helpers
 PACKAGE = Path(helpers.__file__).parent
 MAX_LINES = 500
 COMPUTATION = ("data", "models", "linear", "grids", "network", "gradients", "attacks", "density",
-               "remedies", "ood", "adaptive", "bottleneck", "scorecard")
+               "remedies", "ood", "adaptive", "bottleneck", "fools", "scorecard")
 BENCHMARK_ONLY = ("art",)  # the Adversarial Robustness Toolbox, benchmarks/requirements.txt
 
 

@@ -68,6 +68,9 @@ class FoolSearch:
     restarts : bool
         Whether a class no search settled is searched again from other starts (see
         :func:`best_fools`).
+    restart_iterations : int
+        L-BFGS-B iterations of each gradient search a restart runs: more than the first
+        searches', so that a search cut short by its budget can end on its plateau.
     """
 
     gradient_iterations: int = 30
@@ -75,6 +78,7 @@ class FoolSearch:
     generations: int = 30
     confidence: float = 0.99
     restarts: bool = True
+    restart_iterations: int = 200
 
 
 def exact_ceiling(model: Any, target_class: Any) -> float:
@@ -111,7 +115,9 @@ def has_concave_log_probability(model: Any) -> bool:
     return isinstance(model, MLPClassifier) and model.activation == "identity"
 
 
-def _best_real_image(model: Any, target_class: Any, X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+def _best_real_image(
+    model: Any, target_class: Any, X: np.ndarray, y: np.ndarray
+) -> np.ndarray | None:
     """The row of ``X`` labelled ``target_class`` that ``model`` gives that class most surely."""
     rows = X[y == target_class]
     if len(rows) == 0:
@@ -137,9 +143,11 @@ def best_fools(
     (:func:`helpers.attacks.evolve_fool_image`, from a blank image). A class is settled once the
     best image reaches ``search.confidence`` or sits at an exact ceiling (see the module's
     docstring). If none of this settles it and ``search.restarts`` is set, the searches start
-    again (the gradient search where the model has one, then the evolution) from: the best image
-    found so far, a random image (seeded ``seed + 1``), and the image of ``X_real`` labelled with
-    that class that the model is surest of. The best image of all counts.
+    again (the gradient search where the model has one, for ``search.restart_iterations``, then
+    the evolution) from: the best image found so far, a random image (seeded ``seed + 1``), and
+    the image of ``X_real`` labelled with that class that the model is surest of. The best image
+    of all counts; its ``"search"`` says where it started, so a best image grown from a real
+    image (a digit, not a fool) shows as such.
 
     Parameters
     ----------
@@ -192,13 +200,13 @@ def _search_class(
             return "maximum"
         return None
 
-    def gradient(start: Any, name: str) -> bool:
+    def gradient(start: Any, name: str, iterations: int) -> bool:
         """One gradient search; False if the model has no input gradient."""
         nonlocal plateau
         try:
             fool = adaptive.adaptive_fool_image(
                 model, target, start=start, confidence=search.confidence,
-                max_iter=search.gradient_iterations, random_state=seed,
+                max_iter=iterations, random_state=seed,
             )
         except TypeError:  # no input gradient: the evolutionary search alone
             return False
@@ -213,9 +221,9 @@ def _search_class(
         )
         found.append((fool.probability, name, fool.image))
 
-    differentiable = gradient("blank", "blank")
+    differentiable = gradient("blank", "blank", search.gradient_iterations)
     if differentiable and status() is None:
-        gradient("noise", "noise")
+        gradient("noise", "noise", search.gradient_iterations)
     bottleneck = has_linear_bottleneck(model) and status() is None
     if bottleneck:
         fool = bottleneck_fool_image(model, target)
@@ -234,7 +242,7 @@ def _search_class(
             if start is None:
                 continue
             if differentiable and status() is None:
-                gradient(start, name)
+                gradient(start, name, search.restart_iterations)
             if status() is None:
                 evolve(start, f"evolution from {name}")
             if status() is not None:
@@ -249,7 +257,8 @@ def fool_cell(confidence: float, status: str, decimals: int = 3) -> str:
 
     ``"0.994"`` (reached), ``"0.940 (ceiling)"``, ``"0.700 (maximum)"``, ``"0.985 (grid
     optimum)"``; a failed search is never printed as a bare number: ``"search failed (best
-    0.000)"``.
+    0.000)"``, its best confidence rounded down (a lower bound: 0.98996 is "0.989", not the
+    goal's "0.990").
 
     Parameters
     ----------
@@ -267,13 +276,14 @@ def fool_cell(confidence: float, status: str, decimals: int = 3) -> str:
     value = f"{confidence:.{decimals}f}"
     if status == "reached":
         return value
-    if status == "search failed":
-        return f"search failed (best {value})"
+    if status == "search failed":  # rounded down: a lower bound, never shown as the goal
+        floor = np.floor(confidence * 10**decimals) / 10**decimals
+        return f"search failed (best {floor:.{decimals}f})"
     return f"{value} ({status})"
 
 
 def fool_cells(fools: Mapping[str, pd.DataFrame], decimals: int = 3) -> pd.DataFrame:
-    """Every model's best fools as table cells (:func:`fool_cell`): models as rows, classes as columns.
+    """Every model's best fools as table cells (:func:`fool_cell`), models as rows.
 
     Parameters
     ----------

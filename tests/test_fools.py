@@ -185,6 +185,17 @@ def digit_tanh():
             X / 16.0, y)
 
 
+def test_a_gradient_search_cut_short_by_its_budget_ends_on_its_plateau_after_a_restart(logistic):
+    short = fools.FoolSearch(gradient_iterations=1, population=4, generations=2)
+    assert adaptive.adaptive_fool_image(logistic, 2, max_iter=1).outcome == "budget"
+    found = fools.best_fools(logistic, short)
+    assert found.loc[2, "status"] == "maximum"
+    assert found.loc[2, "search"] == "gradient from the best image"
+    without = fools.best_fools(logistic, fools.FoolSearch(gradient_iterations=1, population=4,
+                                                          generations=2, restarts=False))
+    assert without.loc[2, "status"] == "search failed"
+
+
 def test_a_tanh_network_is_settled_at_its_exact_ceiling(digit_tanh):
     ceiling = network.confidence_ceiling(digit_tanh).ceiling
     assert np.all(ceiling < SMALL.confidence)
@@ -232,6 +243,10 @@ def test_exact_ceiling_is_only_given_where_the_series_has_one(logistic, blobs):
 )
 def test_fool_cell_never_prints_a_failed_search_as_a_bare_number(status, cell):
     assert fools.fool_cell(0.99512, status) == cell
+
+
+def test_a_failed_search_just_below_the_goal_is_not_printed_as_the_goal():
+    assert fools.fool_cell(0.98996, "search failed") == "search failed (best 0.989)"
 
 
 def test_fool_cell_names_the_statuses_it_knows():

@@ -5,6 +5,8 @@ full map and the rules are in ``helpers/README.md``):
 
 - ``helpers.data`` — loaders that return tidy, named data (Iris petals, MNIST digits).
 - ``helpers.models`` — the series' model configurations, seeded.
+- ``helpers.fitcache`` — ``fit_once`` (re-exported by ``helpers.models``): a network trained once
+  for the series, stored without pickle and checked before it is used again.
 - ``helpers.linear`` — the class scores ``X @ W.T + b`` of a fitted linear classifier.
 - ``helpers.grids`` — class probabilities on 2-D grids and the geometry of linear softmax regions.
 - ``helpers.network`` — inside an ``MLPClassifier``: the one forward pass, inversion of identity

@@ -35,7 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
 from helpers import adaptive, attacks, network
-from helpers._validation import check_features
+from helpers._validation import check_features, check_fitted, check_probability, check_seed
 from helpers.bottleneck import bottleneck_fool_image, has_linear_bottleneck
 
 #: What :func:`best_fools` can say about a class (its ``"status"`` column), in plain words.
@@ -79,6 +79,24 @@ class FoolSearch:
     confidence: float = 0.99
     restarts: bool = True
     restart_iterations: int = 200
+
+    def __post_init__(self) -> None:
+        for name in ("gradient_iterations", "population", "generations", "restart_iterations"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"FoolSearch.{name} must be a whole number >= 1; got {value!r}.")
+        check_probability(self.confidence, "FoolSearch.confidence")
+        if not isinstance(self.restarts, (bool, np.bool_)):
+            raise TypeError(f"FoolSearch.restarts must be True or False; got {self.restarts!r}.")
+
+
+def check_search(search: Any) -> None:
+    """Raise a ``TypeError`` unless ``search`` is a :class:`FoolSearch`."""
+    if not isinstance(search, FoolSearch):
+        raise TypeError(
+            f"search must be a FoolSearch, e.g. fools.FoolSearch(generations=10); got "
+            f"{type(search).__name__}."
+        )
 
 
 def exact_ceiling(model: Any, target_class: Any) -> float:
@@ -164,7 +182,20 @@ def best_fools(
         One row per class: ``"confidence"`` (the model's probability of that class for the best
         image), ``"search"`` (which search found it), ``"status"`` (one of :data:`STATUSES`) and
         ``"image"`` (the image, an array).
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If ``model`` is not fitted.
+    TypeError
+        If ``model`` is not an estimator or ``search`` not a :class:`FoolSearch`.
+    ValueError
+        If ``seed`` is not a seed, or ``X_real`` and ``y_real`` are not images of the model's
+        width with one label each.
     """
+    check_fitted(model)
+    check_search(search)
+    seed = check_seed(seed, "seed")
     if X_real is not None:
         X_real = check_features(X_real, n_features=int(model.n_features_in_), name="X_real")
         y_real = np.asarray(y_real)

@@ -23,10 +23,23 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.svm import SVC
 
 from helpers import adaptive, attacks, models, ood
-from helpers._validation import check_features, check_fitted, check_grid, check_labels
+from helpers._validation import (check_features, check_fitted, check_grid, check_in_range,
+                                 check_labels, check_model_mapping, check_nonnegative,
+                                 check_seed, check_training_data)
 from helpers.density import outlier_auc, tail_probability
-from helpers.fools import FoolSearch, best_fools
+from helpers.fools import FoolSearch, best_fools, check_search
 from helpers.remedies import DensityGatedClassifier, HiddenLayerRBFClassifier, MeinkeHeinClassifier
+
+
+def _check_networks(networks: Any, needed: tuple[str, ...]) -> None:
+    """``networks`` holds the fitted models the remedies are built on, under these names."""
+    networks = check_model_mapping(networks, "networks")
+    missing = [name for name in needed if name not in networks]
+    if missing:
+        raise ValueError(
+            f"networks lacks {missing}, which the remedies are built on; pass what "
+            f"fit_networks(X, y) returns (all of {list(NETWORK_NAMES)} by default)."
+        )
 
 
 def evaluate_models(
@@ -64,18 +77,35 @@ def evaluate_models(
         and, with a search, ``fooled: worst class`` and ``fooled: mean`` (the best fool's
         confidence, lowest over classes and mean) and ``fooled: search failed`` (the number of
         classes no search settled, whose best confidence is only a lower bound).
+
+    Raises
+    ------
+    TypeError
+        If ``fitted`` or ``outsiders`` is not a dict, or ``search`` neither a
+        :class:`FoolSearch` nor None.
+    ValueError
+        If ``fitted`` is empty, ``y_test`` is not one known label per row of ``X_test``, or an
+        input is not finite or lies outside the pixel box [0, 1].
+    sklearn.exceptions.NotFittedError
+        If a model is not fitted.
     """
-    X_test = check_features(X_test)
+    fitted = check_model_mapping(fitted, "fitted")
+    if search is not None:
+        check_search(search)
+    X_test = check_features(X_test, name="X_test")
+    check_in_range(X_test, ood.PIXEL_RANGE, "X_test", allow_none=False)
     rows = {}
     for name, model in fitted.items():
-        row = {"accuracy": float(np.mean(model.predict(X_test) == np.asarray(y_test)))}
+        labels = check_labels(model, y_test, len(X_test), "y_test")
+        row = {"accuracy": float(np.mean(model.predict(X_test) == labels))}
         row.update(ood.far_away_summary(model, noise, alphas))
-        row.update(ood.outsider_summary(model, X_test, dict(outsiders)))
+        row.update(ood.outsider_summary(model, X_test, outsiders))
         if search is not None:
-            fools = best_fools(model, search, seed, X_real=X_test, y_real=y_test)
-            row.update({"fooled: worst class": float(fools["confidence"].min()),
-                        "fooled: mean": float(fools["confidence"].mean()),
-                        "fooled: search failed": float(fools["status"].eq("search failed").sum())})
+            found = best_fools(model, search, seed, X_real=X_test, y_real=labels)
+            failed = found["status"].eq("search failed")
+            row.update({"fooled: worst class": float(found["confidence"].min()),
+                        "fooled: mean": float(found["confidence"].mean()),
+                        "fooled: search failed": float(failed.sum())})
         rows[name] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -206,9 +236,25 @@ def fgsm_mistakes(
         model answers "none of these": a :class:`DensityGatedClassifier`'s rejections, which are
         not counted as mistakes; 0 for other models) and ``"gradient of"`` (``"itself"`` or
         ``"transferred"``).
+
+    Raises
+    ------
+    ValueError
+        If ``eps`` is negative, ``X`` is not finite, not of the model's width or outside
+        ``clip`` (0-255 pixels, say), or ``y`` is not one known label per row of ``X``.
+    TypeError
+        If ``eps`` is not a number, or the gradient's model has none (pass ``source``).
+    sklearn.exceptions.NotFittedError
+        If ``model`` or ``source`` is not fitted.
     """
-    X = check_features(X)
-    y = np.asarray(y)
+    check_fitted(model)
+    if source is not None:
+        check_fitted(source, "source")
+    eps = check_nonnegative(eps, "eps")
+    X = check_features(X, n_features=model.n_features_in_, model=model)
+    clip = check_in_range(X, clip, "X", "clip", allow_none=False,
+                          scale_fix="divide them by 255, and give eps on that scale")
+    y = check_labels(model, y, len(X))
     attacker = model if source is None else source
     direction = np.empty_like(X)
     for label in np.unique(y):
@@ -271,9 +317,13 @@ def fit_networks(
     Raises
     ------
     ValueError
-        If a name is not one of :data:`NETWORK_NAMES`.
+        If a name is not one of :data:`NETWORK_NAMES`, ``random_state`` is not a seed, or ``y``
+        is not one class label per row of ``X``.
     """
-    seed = int(random_state)
+    seed = check_seed(random_state)
+    if isinstance(names, str):
+        raise TypeError(f"names must be a list of model names, e.g. [{names!r}]; got a string.")
+    X, y = check_training_data(X, y)
     builders = {
         "logistic regression": models.mnist_logistic_regression,
         "identity network": lambda: models.mnist_identity_network(seed),
@@ -311,7 +361,13 @@ def fit_remedies(
     -------
     dict of str to fitted estimator
         "RBF SVM", "RBF SVM on layer 3", "density-gated", "Meinke-Hein (ReLU)".
+
+    Raises
+    ------
+    ValueError
+        If ``networks`` lacks a network a remedy is built on.
     """
+    _check_networks(networks, ("identity network", "ReLU network"))
     seed = int(random_state)
     svm = CalibratedClassifierCV(SVC(kernel="rbf", gamma="scale"), method="sigmoid", cv=5,
                                  ensemble=False)

@@ -285,3 +285,15 @@ def test_a_zero_gradient_ends_the_gradient_search_on_its_plateau(blobs):
     fool = attacks.fool_image(relu, target, confidence=0.99)
     assert (fool.reached, fool.outcome, fool.n_iter) == (False, "plateau", 0)
     assert fool.probability == pytest.approx(softmax(relu.intercepts_[1])[list(relu.classes_).index(target)])
+
+
+def test_fool_search_refuses_a_restart_budget_that_cannot_search():
+    with pytest.raises(ValueError, match="FoolSearch.restart_iterations must be a whole number >= 1"):
+        fools.FoolSearch(restart_iterations=0)
+    with pytest.raises(TypeError, match="FoolSearch.restarts must be True or False; got 'yes'"):
+        fools.FoolSearch(restarts="yes")
+
+
+def test_best_fools_refuses_a_search_that_is_not_a_fool_search(logistic):
+    with pytest.raises(TypeError, match=r"search must be a FoolSearch, e.g. fools.FoolSearch"):
+        fools.best_fools(logistic, {"generations": 10})

@@ -6,9 +6,10 @@ One module per kind of attack; every public name is re-exported here, so
 - :mod:`helpers.attacks.exact` — provably smallest changes of models whose scores are affine in
   the input (L2, L-infinity, inside a pixel box, one pixel), and fools along rays.
 - :mod:`helpers.attacks.milp` — the provably smallest change (L-infinity, L1) that fools a ReLU
-  network, by mixed-integer linear programming (HiGHS through ``scipy.optimize.milp``).
+  network, by mixed-integer linear programming (HiGHS, through ``highspy``).
 - :mod:`helpers.attacks.gradient` — FGSM, PGD and DeepFool, on exact input gradients, and PGD on
   a surrogate margin gradient (for networks whose exact gradient is zero).
+- :mod:`helpers.attacks.sparse` — an attack made for the L1 norm: the elastic-net attack (EAD).
 - :mod:`helpers.attacks.search` — the one-pixel attack (a differential evolution, and a brute force
   over a grid of values for networks).
 - :mod:`helpers.attacks.fool_images` — valid fool images (L-BFGS-B, evolution), each saying
@@ -42,6 +43,7 @@ from helpers.attacks.fool_images import FOOL_OUTCOMES, FoolImage, evolve_fool_im
 from helpers.attacks.gradient import DeepFoolResult, deepfool, fgsm, pgd, surrogate_pgd
 from helpers.attacks.milp import ExactMinimum, adversarial_within_relu, minimal_perturbation_relu
 from helpers.attacks.search import OnePixelResult, one_pixel_attack, one_pixel_flips_grid
+from helpers.attacks.sparse import SparseAttack, ead
 
 __all__ = [
     "NORMS",
@@ -60,6 +62,8 @@ __all__ = [
     "pgd",
     "surrogate_pgd",
     "deepfool",
+    "SparseAttack",
+    "ead",
     "OnePixelResult",
     "one_pixel_attack",
     "one_pixel_flips_grid",

@@ -17,7 +17,6 @@ from helpers._validation import (
     check_features,
     check_fitted,
     check_numeric,
-    check_range,
     model_input,
 )
 from helpers.attacks._checks import _check_box, _check_positive_int
@@ -212,12 +211,7 @@ def one_pixel_flips_grid(
     """
     check_network(model)
     X = check_features(X, n_features=model.coefs_[0].shape[0])
-    low, high = check_range(clip, "clip")
-    if X.min() < low or X.max() > high:
-        raise ValueError(
-            f"X lies outside clip={clip!r} (values from {X.min():.3g} to {X.max():.3g}); "
-            "clip X first or widen the box."
-        )
+    low, high = _check_box(clip, X, "X", "one_pixel_flips_grid")
     grid = check_numeric(values, "values").ravel()
     if grid.size == 0 or not np.all(np.isfinite(grid)) or grid.min() < low or grid.max() > high:
         raise ValueError(

@@ -19,7 +19,8 @@ def by_second_pixel():
     X = np.column_stack([rng.uniform(size=200), np.r_[rng.uniform(0.0, 0.4, 100),
                                                       rng.uniform(0.6, 1.0, 100)]])
     y = (X[:, 1] > 0.5).astype(int)
-    return LogisticRegression(C=100.0).fit(X, y), np.array([[0.5, 0.45], [0.5, 0.55]]), np.array([0, 1])
+    near_the_border = np.array([[0.5, 0.45], [0.5, 0.55]])
+    return LogisticRegression(C=100.0).fit(X, y), near_the_border, np.array([0, 1])
 
 
 def _gradient_with_second_component(relative):

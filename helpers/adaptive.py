@@ -167,7 +167,8 @@ def adaptive_fool_image(
     Returns
     -------
     FoolImage
-        ``probability`` is ``model.predict_proba(image)`` for ``target_class``.
+        ``probability`` is ``model.predict_proba(image)`` for ``target_class``; ``outcome`` is
+        ``"reached"``, ``"plateau"`` (a zero gradient, or no more progress) or ``"budget"``.
 
     Raises
     ------
@@ -207,7 +208,7 @@ def adaptive_fool_image(
             raise StopIteration
 
     if probability(x0) >= confidence:
-        image, n_iter = x0.copy(), 0
+        image, n_iter, out_of_budget = x0.copy(), 0, False
     else:
         search = minimize(
             loss_and_gradient,
@@ -219,6 +220,7 @@ def adaptive_fool_image(
             options={"maxiter": max_iter, "gtol": 1e-14},
         )
         image, n_iter = np.clip(search.x, low, high), int(search.nit)
+        out_of_budget = search.status == 1  # L-BFGS-B's: iterations ran out; else no progress
     reached = probability(image)
     return FoolImage(
         image=image,
@@ -227,6 +229,8 @@ def adaptive_fool_image(
         probability=reached,
         reached=reached >= confidence,
         n_iter=n_iter,
+        outcome=("reached" if reached >= confidence else "budget" if out_of_budget
+                 else "plateau"),
     )
 
 

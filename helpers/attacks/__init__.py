@@ -36,7 +36,15 @@ from helpers.attacks.exact import (
     minimal_perturbation_linear_in_box,
     one_pixel_flips_linear,
 )
-from helpers.attacks.gradient import DeepFoolResult, deepfool, fgsm, pgd, surrogate_pgd
+from helpers.attacks.gradient import (
+    SIGN_RTOL,
+    DeepFoolResult,
+    deepfool,
+    fgsm,
+    gradient_sign,
+    pgd,
+    surrogate_pgd,
+)
 from helpers.attacks.milp import ExactMinimum, adversarial_within_relu, minimal_perturbation_relu
 from helpers.attacks.search import (
     FoolImage,
@@ -61,6 +69,8 @@ __all__ = [
     "adversarial_within_relu",
     "DeepFoolResult",
     "fgsm",
+    "gradient_sign",
+    "SIGN_RTOL",
     "pgd",
     "surrogate_pgd",
     "deepfool",

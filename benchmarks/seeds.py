@@ -56,6 +56,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.base import clone
 
 from helpers import attacks, data, density, gradients, grids, models, network
 
@@ -85,6 +86,10 @@ ONE_PIXEL_SEARCH = (10, 30)
 #: Notebook 06's grid of the smallest FGSM step, and its L2 budgets of L2 PGD against DeepFool.
 FGSM_GRID = np.r_[np.arange(0, 0.2, 0.001), np.arange(0.2, 0.5001, 0.005)]
 L2_BUDGETS = (0.5, 1.0, 1.5)
+#: Notebook 05's exercise 2: Gaussians per digit of the more flexible density, and the seeds of
+#: its initialisation (``random_state``) tried at every network seed.
+MIXTURE_COMPONENTS = 3
+MIXTURE_SEEDS = tuple(range(5))
 #: Notebook 06's fool searches: the confidence they aim at, and the evolution's settings.
 FOOL_CONFIDENCE = 0.99
 EVOLUTION = {"population": 32, "generations": 150, "mutation_rate": 0.02, "seed": 0}
@@ -99,8 +104,10 @@ def digits_and_density() -> dict:
         ``X_train, X_test, y_train, y_test`` (as ``data.split_digits``; 1500 and 500 digits of
         784 pixels), ``density`` (fitted ``models.mnist_digit_density``), ``train_log_density``
         (1500,), ``test_log_density`` (500,), the low-density ``threshold`` and the ``typical``
-        range (both from the training digits), the fitted ``logistic`` regression (notebook 02's,
-        deterministic) and its ``logistic errors`` under FGSM and PGD (``{(attack, eps): error}``).
+        range (both from the training digits), the ``mixtures`` (the density with
+        :data:`MIXTURE_COMPONENTS` Gaussians per digit, one per seed of :data:`MIXTURE_SEEDS`), the
+        fitted ``logistic`` regression (notebook 02's, deterministic) and its ``logistic errors``
+        under FGSM and PGD (``{(attack, eps): error}``).
     """
     X, y = data.load_mnist_digits(digits=(0, 1, 2, 3))
     X_train, X_test, y_train, y_test = data.split_digits(X, y, test_size=0.25, random_state=0)
@@ -113,6 +120,9 @@ def digits_and_density() -> dict:
         "test_log_density": digit_density.score_samples(X_test),
         "threshold": density.low_density_threshold(digit_density, X_train, quantile=0.01),
         "typical": density.typical_range(digit_density, X_train, coverage=0.99),
+        "mixtures": [clone(digit_density).set_params(n_mixture_components=MIXTURE_COMPONENTS,
+                                                     random_state=seed).fit(X_train, y_train)
+                     for seed in MIXTURE_SEEDS],
         "logistic": logistic,
         "logistic errors": error_rates(logistic, X_test, y_test),
     }
@@ -189,11 +199,26 @@ def bottleneck_fools(nets: dict, setup: dict) -> dict[str, np.ndarray | None]:
     return {"identity": fools, "clipped": np.clip(fools, 0.0, 1.0), "tanh": tanh}
 
 
+def two_aucs(model, fools: np.ndarray, setup: dict) -> np.ndarray:
+    """ROC AUCs of ``fools`` against the real test digits under a density ``model``: low density,
+    two-sided (tail probabilities among the training digits'), shape (2,)."""
+    train, test, found = (model.score_samples(X) for X in (setup["X_train"], setup["X_test"], fools))
+    return np.array([density.outlier_auc(test, found),
+                     density.outlier_auc(density.tail_probability(test, train),
+                                         density.tail_probability(found, train))])
+
+
 def detector_numbers(fools: dict[str, np.ndarray | None], setup: dict) -> dict:
     """Notebook 05's two density detectors on one seed's 12 fools (from :func:`bottleneck_fools`);
-    NaN when the identity network has no far point for some class (no identity fools)."""
+    NaN when the identity network has no far point for some class (no identity fools). Also its
+    exercise 2: how far either ROC AUC moves with :data:`MIXTURE_COMPONENTS` Gaussians per digit
+    (the largest change over the initialisations of :data:`MIXTURE_SEEDS`)."""
     if fools["identity"] is None:
         return dict.fromkeys(DETECTOR_NUMBERS, np.nan)
+    twelve = np.vstack([fools["identity"], fools["clipped"], fools["tanh"]])
+    one_gaussian = two_aucs(setup["density"], twelve, setup)
+    mixture_change = max(np.abs(two_aucs(mixture, twelve, setup) - one_gaussian).max()
+                         for mixture in setup["mixtures"])
     fool_log_density = {name: setup["density"].score_samples(images) for name, images in fools.items()}
     all_fools = np.concatenate(list(fool_log_density.values()))
     train_log_density, test_log_density = setup["train_log_density"], setup["test_log_density"]
@@ -214,13 +239,15 @@ def detector_numbers(fools: dict[str, np.ndarray | None], setup: dict) -> dict:
         "identity fools flagged by both tests": int(np.sum(
             (fool_log_density["identity"] < setup["threshold"])
             & ((fool_log_density["identity"] < low) | (fool_log_density["identity"] > high)))),
+        f"{MIXTURE_COMPONENTS} Gaussians per digit: largest ROC AUC change": float(mixture_change),
     }
 
 
 #: What :func:`detector_numbers` returns.
 DETECTOR_NUMBERS = ("low-density AUC", "two-sided AUC", "fools flagged, low density", "fools flagged, two-sided",
                     "tanh fools inside the typical range", "clipped identity fools inside the typical range",
-                    "identity fools flagged by both tests")
+                    "identity fools flagged by both tests",
+                    f"{MIXTURE_COMPONENTS} Gaussians per digit: largest ROC AUC change")
 
 
 def detector_quantities(detectors: dict) -> dict[str, float]:

@@ -5,7 +5,8 @@
 #   make site   render the site alone from the outputs stored in the notebooks (_build/html)
 #   make test-latest  the whole suite in .venv-latest, the newest releases of every requirement (no
 #               pins): what the next upgrade breaks (benchmarks/results/latest.md; not in CI)
-#   make lab    set up .venv and open the series in JupyterLab (notebook 01), one BLAS thread
+#   make lab    set up .venv and open the series in JupyterLab (rooted at the repository, notebook
+#               01 open; --allow-root added when run as root), one BLAS thread
 # One BLAS thread: on 2 shared cores, competing OpenBLAS threads made runs 3-6x slower (measured;
 # in JupyterLab 1.7-4.2x per notebook, benchmarks/results/jupyterlab.md). Every target below runs
 # with these, `make lab`'s kernels too; binder/start sets the same on Binder.
@@ -18,6 +19,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval-sanitize.cfg
+# Tests that are phases of their own in `make test` (slow: a browser, a whole `make run`), not unit tests.
+SITE_TEST := tests/test_site.py
+CLEAN_RUN_TEST := tests/test_make_run_clean.py
 
 .PHONY: venv test unit nbval test-latest run notebooks site lab benchmark benchmark-lab clean
 
@@ -26,18 +30,30 @@ venv: $(STAMP)
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	    { echo "pity-the-fool needs Python 3.11 or later; $(PYTHON) is $$($(PYTHON) --version 2>&1). Use PYTHON=python3.11 make ..."; exit 1; }
+	@echo "Setting up $(VENV): the pinned packages of requirements.txt and constraints.txt (about 150;"
+	@echo "about 3 minutes on 2 cores with a fast network), then helpers (editable)."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+	@echo "$(VENV) is ready."
 
-## The README's test command: unit tests and every notebook re-executed and compared.
+## The README's test command, in four phases, each announced: the unit tests, the site in a
+## browser, `make run` on a clean clone of HEAD (it must leave `git status` clean), and every
+## notebook re-executed and compared with its stored outputs (nbval).
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks $(NBVAL_OPTS)
+	@echo "== make test, 1 of 4: unit tests (9.5 min measured here, on 2 busy cores) =="
+	$(BIN)/python -m pytest tests --ignore=$(SITE_TEST) --ignore=$(CLEAN_RUN_TEST)
+	@echo "== make test, 2 of 4: the site, built and opened in a headless browser (7 min) =="
+	$(BIN)/python -m pytest $(SITE_TEST)
+	@echo "== make test, 3 of 4: make run on a clean clone leaves git status clean (4.3 min) =="
+	$(BIN)/python -m pytest $(CLEAN_RUN_TEST)
+	@echo "== make test, 4 of 4: every notebook re-executed and compared, text and figures (2.2 min) =="
+	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/test_site.py
+	$(BIN)/python -m pytest tests --ignore=$(SITE_TEST) --ignore=$(CLEAN_RUN_TEST)
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS)
@@ -57,10 +73,10 @@ test-latest:
 run: notebooks
 	$(MAKE) --no-print-directory site
 
+## One line per notebook (name, seconds, whether its outputs changed); a notebook is rewritten
+## only when they did, so a run on a clean checkout leaves it clean (scripts/execute_notebooks.py).
 notebooks: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.kernel_name=python3 \
-	    --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+	$(BIN)/python scripts/execute_notebooks.py $(NOTEBOOKS)
 	$(BIN)/python scripts/readme_figure.py
 
 ## The static site (Jupyter Book, warnings are errors, offline): _build/html/index.html.
@@ -68,9 +84,11 @@ site: $(STAMP)
 	$(BIN)/python site/build.py
 
 ## Read and run the notebooks in JupyterLab, as fast as `make notebooks` (the BLAS settings above
-## reach every kernel it starts). Stop it with Ctrl-C.
+## reach every kernel it starts): rooted at the repository, so the notebooks' links to site/ open,
+## with notebook 01 open; as root (a container) with --allow-root, and a line saying so
+## (scripts/lab.py; LAB_OPTIONS="--port=8890 --no-browser" passes options on). Stop it with Ctrl-C.
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(firstword $(NOTEBOOKS))
+	$(BIN)/python scripts/lab.py $(LAB_OPTIONS)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py

@@ -21,7 +21,7 @@ attacks need only predictions. Both sides attack the same fitted
   (:func:`helpers.attacks.smallest_pgd`, on the log-loss and on the surrogate margin) and
   DeepFool in the pixel box;
 - the exact minimal L-infinity change (:func:`helpers.attacks.minimal_perturbation_relu`), read
-  from ``benchmarks/results/exact-lp.jsonl`` where it was proven optimal.
+  from ``benchmarks/results/exact-bottleneck-inf-lp.jsonl`` where it was proven optimal.
 
 The table gives, per method, the share of digits fooled, the median L-infinity, L2 and L0 (pixels
 changed) sizes of the successful changes, the median L-infinity size divided by the exact minimum
@@ -57,7 +57,7 @@ PIXEL_ITERATIONS = 20
 
 def _digits(n_digits: int):
     """The network and the first ``n_digits`` digits of ``benchmarks/exact.py``."""
-    net, X_test, y_test, rows, _, _ = exact.benchmark_digits(n_digits)
+    net, X_test, y_test, rows, _, _ = exact.benchmark_digits(n_digits, "bottleneck")
     return net, X_test[rows], y_test[rows], rows
 
 
@@ -96,7 +96,7 @@ def main(n_digits: int) -> None:
     fool, seconds = _timed(lambda: attacks.deepfool(net, X, clip=(0.0, 1.0), max_step=0.1,
                                                     max_iter=100))
     changed["helpers DeepFool, pixel box (white-box)"] = (X + fool.delta, seconds)
-    exact_path = RESULTS / "exact-lp.jsonl"
+    exact_path = RESULTS / "exact-bottleneck-inf-lp.jsonl"
     proven = {}
     if exact_path.exists():
         for record in map(json.loads, exact_path.read_text().splitlines()):

@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 
 def check_fitted(model: Any, name: str = "model") -> None:
@@ -34,7 +36,11 @@ def check_fitted(model: Any, name: str = "model") -> None:
 
 
 def check_features(
-    X: Any, n_features: int | None = None, name: str = "X", allow_1d: bool = False
+    X: Any,
+    n_features: int | None = None,
+    name: str = "X",
+    allow_1d: bool = False,
+    model: Any = None,
 ) -> np.ndarray:
     """Return ``X`` as a finite float array of shape ``(n_samples, n_features)``.
 
@@ -49,6 +55,9 @@ def check_features(
         How the argument is called in the caller's signature, used in messages.
     allow_1d : bool
         Accept one row given as a 1-D array.
+    model : estimator, optional
+        The model whose method checks ``X``: a wrong number of columns is then said as
+        scikit-learn says it ("X has 5 features, but MyModel is expecting 6 features as input").
 
     Returns
     -------
@@ -57,7 +66,10 @@ def check_features(
     Raises
     ------
     ValueError
-        If ``X`` is not 2-D, has the wrong number of columns, is empty, or holds NaN or inf.
+        If ``X`` is not 2-D, has no column or the wrong number of columns, is empty, or holds
+        NaN, inf or complex numbers.
+    TypeError
+        If ``X`` is sparse or holds objects that are not numbers.
     """
     arr = check_numeric(X, name)
     if allow_1d and arr.ndim == 1:
@@ -65,11 +77,23 @@ def check_features(
     if arr.ndim != 2:
         raise ValueError(
             f"{name} must be a 2-D array of shape (n_samples, n_features); got shape {arr.shape}. "
-            "Reshape a single sample with X.reshape(1, -1)."
+            f"Reshape your data: {name}.reshape(1, -1) if it is one sample, "
+            f"{name}.reshape(-1, 1) if it is one feature."
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); pass at least one row.")
+    if arr.shape[1] == 0:
+        raise ValueError(
+            f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required; "
+            "pass at least one column."
+        )
     if n_features is not None and arr.shape[1] != n_features:
+        if model is not None:
+            raise ValueError(
+                f"{name} has {arr.shape[1]} features, but {type(model).__name__} is expecting "
+                f"{n_features} features as input; select the {n_features} columns it was "
+                "fitted on."
+            )
         raise ValueError(
             f"{name} has {arr.shape[1]} features but {n_features} are expected; "
             f"select the {n_features} columns the model was fitted on."
@@ -105,15 +129,161 @@ def check_range(bounds: Any, name: str) -> tuple[float, float]:
     return low, high
 
 
-def check_numeric(values: Any, name: str) -> np.ndarray:
-    """``np.asarray(values, dtype=float)``, with a message naming the argument when it fails."""
-    try:
-        return np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
+def check_in_range(
+    X: np.ndarray,
+    value_range: Any,
+    name: str = "X",
+    range_name: str = "value_range",
+    allow_none: bool = True,
+    scale_fix: str = "divide them by 255",
+) -> tuple[float, float] | None:
+    """``value_range`` as ``(low, high)`` after checking that every value of ``X`` lies in it.
+
+    Catches inputs on the wrong scale: 0-255 pixels given where pixels in [0, 1] are expected
+    get a hint saying so.
+
+    Parameters
+    ----------
+    X : ndarray
+        Finite values (checked with :func:`check_features` or :func:`check_numeric` first).
+    value_range : (low, high) or None
+        None: no range to check (allowed only with ``allow_none``).
+    name, range_name : str
+        How the two arguments are called in the caller's signature, used in messages.
+    allow_none : bool, default True
+        Whether the caller accepts ``value_range=None`` (features without bounds); the message
+        then offers it.
+    scale_fix : str
+        The fix for 0-255 pixels, said in the message.
+
+    Returns
+    -------
+    (float, float) or None
+
+    Raises
+    ------
+    ValueError
+        If ``value_range`` is not ``low < high`` (or None where not allowed), or ``X`` has a
+        value outside it.
+    """
+    if value_range is None and allow_none:
+        return None
+    if value_range is None:
+        raise ValueError(f"{range_name}=None is not possible here; pass {range_name}=(low, high).")
+    low, high = check_range(value_range, range_name)
+    if X.size and (X.min() < low or X.max() > high):
+        pixels = f" (0-255 pixels? {scale_fix})" if X.max() > 10 and high <= 1 else ""
+        unbounded = f" ({range_name}=None only for features without bounds)" if allow_none else ""
         raise ValueError(
+            f"{name} has values in [{X.min():.3g}, {X.max():.3g}], outside {range_name}=({low:g}, "
+            f"{high:g}){pixels}; rescale {name} into {range_name}, or set {range_name} to the "
+            f"range its values live in{unbounded}."
+        )
+    return low, high
+
+
+def check_nonnegative(value: Any, name: str) -> float:
+    """``value`` as a float after checking that it is a finite number >= 0 (a size, a radius)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name} must be a number >= 0; got {value!r}.")
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
+    return float(value)
+
+
+def check_probability(value: Any, name: str) -> float:
+    """``value`` as a float after checking that it lies strictly between 0 and 1 (a level)."""
+    if isinstance(value, (bool, np.bool_)) or not (
+        isinstance(value, (int, float, np.number)) and 0.0 < float(value) < 1.0
+    ):
+        raise ValueError(f"{name} must be a probability strictly between 0 and 1; got {value!r}.")
+    return float(value)
+
+
+def check_seed(value: Any, name: str = "random_state") -> int:
+    """``value`` as an int after checking that it is a seed: a whole number >= 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be a whole number >= 0 (a seed), e.g. 0; got {value!r}.")
+    return int(value)
+
+
+def check_numeric(values: Any, name: str) -> np.ndarray:
+    """``np.asarray(values, dtype=float)``, with a message naming the argument when it fails.
+
+    Sparse matrices and complex numbers are refused rather than converted (a sparse matrix is
+    not an array of its values; casting complex numbers to floats drops their imaginary part).
+    A ``TypeError`` for objects that are not numbers at all (a dict, say), else ``ValueError``.
+    """
+    if sparse.issparse(values):
+        raise TypeError(
+            f"{name} is a sparse matrix, and sparse input is not supported here; pass a dense "
+            f"array ({name}.toarray())."
+        )
+    try:
+        arr = np.asarray(values)
+        numbers = None if arr.dtype.kind == "c" else arr.astype(float, copy=False)
+    except (TypeError, ValueError) as exc:
+        error = TypeError if isinstance(exc, TypeError) else ValueError
+        raise error(
             f"{name} must hold numbers only; converting it to floats failed ({exc}). Encode "
             "text columns as numbers, or select the numeric columns the model was fitted on."
         ) from None
+    if numbers is None:
+        raise ValueError(
+            f"Complex data not supported: {name} holds complex numbers; pass real numbers "
+            f"(e.g. {name}.real or np.abs({name}))."
+        )
+    return numbers
+
+
+def check_training_data(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` and ``y`` for a classifier's ``fit``: finite features, one class label per row.
+
+    A column ``y`` of shape ``(n_samples, 1)`` is flattened with scikit-learn's
+    ``DataConversionWarning``, as scikit-learn's own classifiers do.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, 1)
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), dtype float64
+    y : ndarray of shape (n_samples,)
+
+    Raises
+    ------
+    ValueError
+        ``y`` missing (None), not one label per row of ``X``, holding NaN or inf, continuous
+        values rather than class labels, or a single class; ``X`` as :func:`check_features`.
+    """
+    if y is None:
+        raise ValueError(
+            "this classifier requires y to be passed, but the target y is None; pass the class "
+            "labels: model.fit(X, y)."
+        )
+    X = check_features(X)
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = column_or_1d(labels, warn=True)
+    if labels.shape != (len(X),):
+        raise ValueError(
+            f"y must have shape ({len(X)},), one label per row of X; got shape {labels.shape}."
+        )
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise ValueError(
+            f"y contains {int(np.sum(~np.isfinite(labels)))} NaN or infinite value(s); every "
+            "row needs its class label: drop the unlabelled rows from X and y."
+        )
+    check_classification_targets(labels)
+    classes = np.unique(labels)
+    if len(classes) < 2:
+        raise ValueError(
+            f"y holds one class ({classes[0].tolist()!r}); a classifier needs at least two: add "
+            "rows of another class."
+        )
+    return X, labels
 
 
 def check_labels(model: Any, y: Any, n_samples: int, name: str = "y") -> np.ndarray:
@@ -170,7 +340,10 @@ def check_class(model: Any, label: Any, name: str = "target_class") -> int:
     classes = np.asarray(model.classes_).tolist()
     if label not in classes:
         known = ", ".join(repr(c) for c in classes)
-        raise ValueError(f"{name}={label!r} is not one of the model's classes; use one of {known}.")
+        raise ValueError(
+            f"{name}={np.asarray(label).tolist()!r} is not one of the model's classes; use one "
+            f"of {known}."
+        )
     return classes.index(label)
 
 

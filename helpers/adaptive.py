@@ -31,17 +31,19 @@ from helpers.gradients import (
     gmm_log_density_gradient,
     log_density_and_gradient,
 )
-from helpers._validation import check_features, check_fitted, check_range
+from helpers._validation import (
+    check_class,
+    check_features,
+    check_fitted,
+    check_in_range,
+    check_nonnegative,
+    check_numeric,
+    check_probability,
+    check_range,
+)
 from helpers.attacks import FoolImage, starting_image
 from helpers.density import ClassConditionalDensity
 from helpers.remedies import DensityGatedClassifier, MeinkeHeinClassifier, unfrozen
-
-
-def _target_index(model: Any, target_class: Any) -> int:
-    classes = list(np.asarray(model.classes_))
-    if target_class not in classes:
-        raise ValueError(f"unknown class {target_class!r}; use one of model.classes_: {classes}.")
-    return classes.index(target_class)
 
 
 def log_probability_and_gradient(
@@ -74,7 +76,7 @@ def log_probability_and_gradient(
         If ``target_class`` is unknown or ``X`` has the wrong shape.
     """
     check_fitted(model)
-    target = _target_index(model, target_class)
+    target = check_class(model, target_class)
     if isinstance(model, DensityGatedClassifier):
         return log_probability_and_gradient(model.density_, X, target_class)
     if isinstance(model, ClassConditionalDensity):
@@ -165,7 +167,8 @@ def adaptive_fool_image(
     Returns
     -------
     FoolImage
-        ``probability`` is ``model.predict_proba(image)`` for ``target_class``.
+        ``probability`` is ``model.predict_proba(image)`` for ``target_class``; ``outcome`` is
+        ``"reached"``, ``"plateau"`` (a zero gradient, or no more progress) or ``"budget"``.
 
     Raises
     ------
@@ -174,11 +177,14 @@ def adaptive_fool_image(
         not valid, or ``target_class`` is unknown.
     """
     check_fitted(model)
-    target = _target_index(model, target_class)
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be a probability in (0, 1); got {confidence!r}.")
-    if not (np.isfinite(gate_weight) and gate_weight >= 0):
-        raise ValueError(f"gate_weight must be a finite number >= 0; got {gate_weight!r}.")
+    if not hasattr(model, "predict_proba"):
+        raise TypeError(
+            f"model ({type(model).__name__}) gives no class probabilities (predict_proba), so no "
+            "confidence to raise; calibrate it, e.g. CalibratedClassifierCV(SVC(), ensemble=False)."
+        )
+    target = check_class(model, target_class)
+    confidence = check_probability(confidence, "confidence")
+    gate_weight = check_nonnegative(gate_weight, "gate_weight")
     if isinstance(max_iter, bool) or not (isinstance(max_iter, (int, np.integer)) and max_iter >= 1):
         raise ValueError(f"max_iter must be a whole number >= 1; got {max_iter!r}.")
     low, high = check_range(clip, "clip")
@@ -202,7 +208,7 @@ def adaptive_fool_image(
             raise StopIteration
 
     if probability(x0) >= confidence:
-        image, n_iter = x0.copy(), 0
+        image, n_iter, out_of_budget = x0.copy(), 0, False
     else:
         search = minimize(
             loss_and_gradient,
@@ -214,6 +220,7 @@ def adaptive_fool_image(
             options={"maxiter": max_iter, "gtol": 1e-14},
         )
         image, n_iter = np.clip(search.x, low, high), int(search.nit)
+        out_of_budget = search.status == 1  # L-BFGS-B's: iterations ran out; else no progress
     reached = probability(image)
     return FoolImage(
         image=image,
@@ -222,7 +229,18 @@ def adaptive_fool_image(
         probability=reached,
         reached=reached >= confidence,
         n_iter=n_iter,
+        outcome=("reached" if reached >= confidence else "budget" if out_of_budget
+                 else "plateau"),
     )
+
+
+def _check_detector(detector: Any) -> None:
+    if not isinstance(detector, DensityGatedClassifier):
+        raise TypeError(
+            "detector must be a fitted helpers.remedies.DensityGatedClassifier (its density and "
+            f"typical range are the detector); got {type(detector).__name__}."
+        )
+    check_fitted(detector, "detector")
 
 
 def _check_targets(classifier: Any, targets: Any, n_samples: int) -> np.ndarray:
@@ -230,7 +248,7 @@ def _check_targets(classifier: Any, targets: Any, n_samples: int) -> np.ndarray:
     if targets.shape != (n_samples,):
         raise ValueError(f"targets must have shape ({n_samples},), one class per row; got {targets.shape}.")
     for label in np.unique(targets):
-        _target_index(classifier, label)
+        check_class(classifier, label, "targets")
     return targets
 
 
@@ -299,24 +317,23 @@ def adaptive_pgd(
     ValueError
         If ``eps``, ``step`` or ``density_weight`` is negative, ``n_steps < 1``, a target is
         unknown, or ``X`` lies outside ``clip``.
+    TypeError
+        If ``detector`` is neither None nor a :class:`DensityGatedClassifier`.
     """
-    for value, name in [(eps, "eps"), (density_weight, "density_weight")]:
-        if not (np.isfinite(value) and value >= 0):
-            raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
+    eps = check_nonnegative(eps, "eps")
+    density_weight = check_nonnegative(density_weight, "density_weight")
     if isinstance(n_steps, bool) or not (isinstance(n_steps, (int, np.integer)) and n_steps >= 1):
         raise ValueError(f"n_steps must be a whole number >= 1; got {n_steps!r}.")
-    step = 2.5 * eps / n_steps if step is None else step
-    if not (np.isfinite(step) and step >= 0):
-        raise ValueError(f"step must be a finite number >= 0; got {step!r}.")
+    step = 2.5 * eps / n_steps if step is None else check_nonnegative(step, "step")
     low, high = check_range(clip, "clip")
     check_fitted(classifier, "classifier")
     if detector is None and density_weight > 0:
         raise ValueError("density_weight > 0 needs a detector; pass one or set density_weight=0.")
     if detector is not None:
-        check_fitted(detector, "detector")
+        _check_detector(detector)
     X = check_features(X, n_features=int(classifier.n_features_in_))
-    if X.min() < low or X.max() > high:
-        raise ValueError(f"X has values outside clip=({low:g}, {high:g}); rescale it first.")
+    check_in_range(X, (low, high), "X", "clip", allow_none=False,
+                   scale_fix="divide them by 255, and give eps on that scale")
     targets = _check_targets(classifier, targets, len(X))
     X_adv = X.copy()
     for _ in range(n_steps):
@@ -408,15 +425,11 @@ def smallest_passing_eps(
         If ``eps_grid`` is not an increasing 1-D array of radii > 0, ``density_weight <= 0``,
         or as :func:`adaptive_pgd`.
     """
-    eps_grid = np.asarray(eps_grid, dtype=float)
+    eps_grid = check_numeric(eps_grid, "eps_grid")
     if eps_grid.ndim != 1 or eps_grid.size == 0 or np.any(eps_grid <= 0) or np.any(np.diff(eps_grid) <= 0):
         raise ValueError(f"eps_grid must be a non-empty increasing 1-D array of radii > 0; got {eps_grid!r}.")
-    if not isinstance(detector, DensityGatedClassifier):
-        raise TypeError(
-            "detector must be a fitted helpers.remedies.DensityGatedClassifier; got "
-            f"{type(detector).__name__}."
-        )
-    if not (np.isfinite(density_weight) and density_weight > 0):
+    _check_detector(detector)
+    if not check_nonnegative(density_weight, "density_weight") > 0:
         raise ValueError(
             f"density_weight must be a finite number > 0 (0 is the plain attack, already in the "
             f"table); got {density_weight!r}."

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from helpers import network
-from helpers._validation import check_fitted
+from helpers._validation import check_class, check_fitted
 from helpers.remedies import HiddenLayerRBFClassifier
 
 #: Grid points evaluated at once.
@@ -123,9 +123,7 @@ def bottleneck_fool_image(
             f"units; this one has activation={model.network_.activation!r} and "
             f"{network.layer_sizes(model.network_)[model.layer]} units in layer {model.layer}."
         )
-    classes = list(np.asarray(model.classes_))
-    if target_class not in classes:
-        raise ValueError(f"unknown class {target_class!r}; use one of model.classes_: {classes}.")
+    index = check_class(model, target_class)
     for name, value, least in [("grid_size", grid_size, 2), ("n_directions", n_directions, 3),
                                ("max_inversions", max_inversions, 1)]:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
@@ -148,7 +146,6 @@ def bottleneck_fool_image(
             f"no point of the {grid_size}-per-unit grid lies in the pixel box's image; raise "
             "grid_size."
         )
-    index = classes.index(target_class)
     probability = np.concatenate([
         model.head_.predict_proba(candidates[start:start + _CHUNK])[:, index]
         for start in range(0, len(candidates), _CHUNK)])

@@ -69,6 +69,12 @@ MNIST_CACHE_NAME: str = "mnist_784.npz"
 MNIST_SOURCES: tuple[str, str] = ("bundled", "openml")
 #: Environment variable a reader sets to ``openml`` to run the notebooks on full MNIST.
 MNIST_SOURCE_VARIABLE: str = "PITY_MNIST_SOURCE"
+#: SHA-256 of full MNIST as the series uses it: the bytes of ``X`` (70,000 rows of 784 uint8
+#: pixels, in OpenML's order) then those of ``y`` (70,000 uint8 digits), as the cache stores its
+#: own checksum. A download or a cache that differs is refused. None: not pinned yet (it must be
+#: measured on a machine that downloads MNIST once: the ``sha256`` entry of the cache file);
+#: until then a download is checked by OpenML's md5 and its shapes only.
+MNIST_SHA256: str | None = None
 
 
 def mnist_source_from_environment(default: str = "bundled") -> str:
@@ -125,7 +131,8 @@ def load_mnist_digits(
     ------
     ValueError
         Unknown digits, an empty selection or an unknown source; a corrupt cache file; a download
-        of the wrong shape.
+        of the wrong shape; a download or a cache that is not the pinned MNIST
+        (:data:`MNIST_SHA256`).
     PermissionError
         A cache file that exists but cannot be read by this user.
     ConnectionError
@@ -248,7 +255,17 @@ def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray]:
     _check_mnist_arrays(X, y, f"The MNIST cache {path}", fix)
     if _checksum(X, y) != checksum:
         raise ValueError(f"The MNIST cache {path} fails its checksum. {fix}")
+    _check_pinned(checksum, f"The MNIST cache {path}", fix)
     return X, y
+
+
+def _check_pinned(checksum: str, origin: str, fix: str) -> None:
+    """Refuse MNIST whose SHA-256 is not :data:`MNIST_SHA256` (when it is pinned)."""
+    if MNIST_SHA256 is not None and checksum != MNIST_SHA256:
+        raise ValueError(
+            f"{origin} is not the MNIST the series uses: its SHA-256 is {checksum}, not "
+            f"{MNIST_SHA256} (helpers.data.MNIST_SHA256). {fix}"
+        )
 
 
 #: A temporary ``.part`` file older than this (seconds) was left by a process that died mid-write.
@@ -312,6 +329,8 @@ def _cached_openml_mnist(cache_dir: Path) -> tuple[np.ndarray, np.ndarray]:
             f"({type(exc).__name__}: {exc}). {retry}"
         ) from exc
     _check_mnist_arrays(X, y, "The download of full MNIST from OpenML", retry)
+    _check_pinned(_checksum(X, y), "The download of full MNIST from OpenML",
+                  "Nothing was cached; use source='bundled' (5,000 real digits, offline).")
     try:
         _write_cache(path, X, y)
     except OSError as exc:
@@ -393,3 +412,59 @@ def photo_patches(
         crop = photo[top : top + side, left : left + side]
         patches[i] = crop.reshape(size, zoom, size, zoom).mean(axis=(1, 3)).ravel()
     return low + (high - low) * patches / 255.0
+
+
+# --------------------------------------------------------------------------------------------
+# The series' committed benchmark results
+# --------------------------------------------------------------------------------------------
+
+#: Where the benchmark scripts write the tables the notebooks read (in the series' folder,
+#: beside ``helpers/``).
+RESULTS_DIR: Path = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+#: The tables the notebooks read, by name, and the script that writes each.
+RESULT_TABLES: dict[str, str] = {
+    "seeds_networks": "benchmarks/seeds.py",
+    "seeds": "benchmarks/seeds.py",
+    "exact": "benchmarks/exact.py",
+    "remedies": "benchmarks/remedies.py",
+}
+
+
+def load_result_table(name: str, index_col: str | None = None) -> pd.DataFrame:
+    """One of the series' committed benchmark tables, ``benchmarks/results/<name>.csv``.
+
+    The notebooks quote results that take minutes to compute (other seeds, 200 exact minima);
+    the benchmark scripts write them into the series' folder, and this reads them from there,
+    wherever the notebook itself is.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`RESULT_TABLES`: ``"seeds_networks"``, ``"seeds"``, ``"exact"``,
+        ``"remedies"``.
+    index_col : str, optional
+        Column to use as the index (as ``pandas.read_csv``).
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of :data:`RESULT_TABLES`.
+    FileNotFoundError
+        If the table is not in :data:`RESULTS_DIR`: ``helpers`` was installed from somewhere else
+        than the series' folder. The message says how to get the series.
+    """
+    if name not in RESULT_TABLES:
+        raise ValueError(f"Unknown result table {name!r}; use one of {list(RESULT_TABLES)}.")
+    path = RESULTS_DIR / f"{name}.csv"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"This notebook needs the series' folder: it reads {path.name}, which "
+            f"{RESULT_TABLES[name]} writes into benchmarks/results/ beside helpers/, and there is "
+            f"none in {RESULTS_DIR}. Get the whole series (its repository, or the archive on its "
+            "site) and run make lab in it."
+        )
+    return pd.read_csv(path, index_col=index_col)

@@ -99,7 +99,8 @@ class ClassConditionalDensity(ClassifierMixin, BaseEstimator):
         if not 1 <= self.n_components < X.shape[1]:
             raise ValueError(
                 f"n_components={self.n_components} must be between 1 and n_features - 1 = "
-                f"{X.shape[1] - 1}, so that a residual is left to model."
+                f"{X.shape[1] - 1} (X has n_features = {X.shape[1]}), so that a residual is left "
+                "to model; lower n_components."
             )
         classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2:

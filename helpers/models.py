@@ -1,22 +1,13 @@
 """The series' model configurations, each a function that returns an unfitted, seeded estimator
 (except :func:`fit_post_svm`, which fits the post's deprecated ``SVC(probability=True)`` itself),
-and :func:`fit_once`, which fits a network once for the whole series."""
+and :func:`fit_once`, which fits a network once for the whole series (it lives in
+:mod:`helpers.fitcache`, and is re-exported here)."""
 
 from __future__ import annotations
 
-import hashlib
 import numbers
-import os
-import pickle
-import platform
-import secrets
 import warnings
-from pathlib import Path
 from typing import Any
-
-import numpy as np
-import scipy
-import sklearn
 
 from sklearn.base import BaseEstimator
 from sklearn.calibration import CalibratedClassifierCV
@@ -27,8 +18,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from helpers._validation import check_fitted
-from helpers.data import DEFAULT_CACHE_DIR
 from helpers.density import ClassConditionalDensity
+# fit_once lives in helpers.fitcache; re-exported here, where the notebooks call it.
+from helpers.fitcache import DEFAULT_FIT_CACHE_DIR, FIT_CACHE_VARIABLE, fit_once  # noqa: F401
 
 #: Hidden layers of the post's networks: the last one has 2 units, so it can be drawn.
 MNIST_HIDDEN_LAYERS: tuple[int, int, int] = (50, 20, 2)
@@ -379,122 +371,3 @@ def mnist_digit_density() -> ClassConditionalDensity:
         Unfitted; seeded.
     """
     return ClassConditionalDensity(n_components=30, n_mixture_components=1, random_state=0)
-
-
-# --------------------------------------------------------------------------------------------
-# Fitted once for the series
-# --------------------------------------------------------------------------------------------
-
-#: Environment variable naming the folder :func:`fit_once` keeps its fits in.
-FIT_CACHE_VARIABLE: str = "PITY_FIT_CACHE"
-#: The folder used when the variable is unset (git-ignored, beside the MNIST cache).
-DEFAULT_FIT_CACHE_DIR: Path = DEFAULT_CACHE_DIR / "fits"
-#: Settings of the environment that change the last bits of a fit (numpy's and OpenBLAS's
-#: kernels): a fit made under other values is not reused.
-_NUMERIC_SETTINGS: tuple[str, ...] = (
-    "OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-)
-
-
-def _fit_key(estimator: BaseEstimator, X: np.ndarray, y: np.ndarray) -> str:
-    """A hash of everything a deterministic fit depends on."""
-    digest = hashlib.sha256()
-    for part in (
-        type(estimator).__module__, type(estimator).__qualname__,
-        repr(sorted(estimator.get_params(deep=True).items())),
-        sklearn.__version__, np.__version__, scipy.__version__, platform.machine(),
-        *(f"{name}={os.environ.get(name, '')}" for name in _NUMERIC_SETTINGS),
-    ):
-        digest.update(part.encode() + b"\0")
-    for array in (X, y):
-        digest.update(f"{array.dtype.str}{array.shape}".encode())
-        digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()[:32]
-
-
-def fit_once(
-    estimator: BaseEstimator, X: Any, y: Any, cache_dir: str | Path | None = None
-) -> BaseEstimator:
-    """``estimator.fit(X, y)``, done once for the whole series: later calls load that fit.
-
-    Notebooks 03 to 06 train the same seeded networks on the same digits, and training is
-    deterministic: the first notebook that needs a network fits it and stores it, the others
-    load it in milliseconds instead of training it again for seconds, with the same weights to
-    the last bit. The file is named by a hash of everything the fit depends on: the estimator's
-    class and parameters, the bytes of ``X`` and ``y``, the versions of scikit-learn, numpy and
-    scipy, the machine, and the environment variables that change numpy's and OpenBLAS's
-    kernels (:data:`_NUMERIC_SETTINGS`); change any of them and the model is fitted anew. A fit
-    that warns (a ``ConvergenceWarning``, say) is never stored, so its warning shows on every
-    run. Delete the folder to train everything again.
-
-    Parameters
-    ----------
-    estimator : unfitted scikit-learn estimator
-        Seeded (a fixed ``random_state``), so that fitting it again gives the same model.
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-    cache_dir : str or Path, optional
-        Folder of the stored fits; by default ``$PITY_FIT_CACHE`` if set, else ``data/fits`` in
-        the repository. It holds pickles: point it only at a folder you trust.
-
-    Returns
-    -------
-    estimator
-        Fitted: ``estimator`` itself when it was fitted here, else the stored fit (an equal
-        copy, with the same parameters).
-
-    Warns
-    -----
-    UserWarning
-        If a stored fit cannot be read or is not this estimator's (it is fitted again and
-        replaced), or the folder cannot be written (the fit is returned, not stored).
-
-    Raises
-    ------
-    TypeError
-        If ``estimator`` is not a scikit-learn estimator.
-    """
-    if not isinstance(estimator, BaseEstimator):
-        raise TypeError(
-            f"estimator must be an unfitted scikit-learn estimator, e.g. "
-            f"models.mnist_tanh_network(); got {type(estimator).__name__}."
-        )
-    X, y = np.asarray(X), np.asarray(y)
-    folder = Path(cache_dir if cache_dir is not None else
-                  os.environ.get(FIT_CACHE_VARIABLE) or DEFAULT_FIT_CACHE_DIR).expanduser()
-    path = folder / f"{type(estimator).__name__}-{_fit_key(estimator, X, y)}.pkl"
-    if path.exists():
-        try:
-            with path.open("rb") as stream:
-                stored = pickle.load(stream)
-            if type(stored) is type(estimator) and repr(stored.get_params()) == repr(estimator.get_params()):
-                check_fitted(stored)
-                return stored
-            problem = "holds another estimator"
-        except Exception as exc:  # a damaged, truncated or unreadable file: fit again
-            problem = f"cannot be read ({type(exc).__name__}: {exc})"
-        warnings.warn(f"The stored fit {path} {problem}; fitting again and replacing it.",
-                      UserWarning, stacklevel=2)
-    with warnings.catch_warnings(record=True) as raised:
-        warnings.simplefilter("always")
-        estimator.fit(X, y)
-    for warning in raised:  # shown as usual, and the fit is not stored
-        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    if raised:
-        return estimator
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                pickle.dump(estimator, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError as exc:
-        warnings.warn(f"Could not store the fit in {folder} ({exc.strerror or exc}); it is "
-                      f"fitted again next time. Set {FIT_CACHE_VARIABLE} to a writable folder.",
-                      UserWarning, stacklevel=2)
-    return estimator

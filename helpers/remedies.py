@@ -24,7 +24,13 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neural_network import MLPClassifier
 
 from helpers import models
-from helpers._validation import check_features, check_fitted
+from helpers._validation import (
+    check_features,
+    check_fitted,
+    check_probability,
+    check_seed,
+    check_training_data,
+)
 from helpers.density import ClassConditionalDensity, typical_range
 from helpers.network import check_hidden_layer, propagate
 
@@ -32,16 +38,16 @@ from helpers.network import check_hidden_layer, propagate
 WIDTH_CHECKED_COVARIANCES: tuple[str, ...] = ("spherical", "diag")
 
 
-def _check_probability(value: Any, name: str) -> float:
-    if not (isinstance(value, (int, float, np.floating)) and 0.0 < float(value) < 1.0):
-        raise ValueError(f"{name} must be a probability strictly between 0 and 1; got {value!r}.")
-    return float(value)
-
-
 def _check_count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not (isinstance(value, (int, np.integer)) and value >= 1):
         raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
     return int(value)
+
+
+def _prediction_input(model: BaseEstimator, X: Any) -> np.ndarray:
+    """``X`` for a fitted remedy's prediction: fitted first, then its number of features."""
+    check_fitted(model)
+    return check_features(X, n_features=model.n_features_in_, model=model)
 
 
 def _per_feature_variances(mixture: GaussianMixture, n_features: int) -> np.ndarray:
@@ -69,8 +75,28 @@ def out_density_dominates(in_density: GaussianMixture, out_density: GaussianMixt
     Returns
     -------
     bool
+
+    Raises
+    ------
+    ValueError
+        If a mixture's covariances are not spherical or diagonal, or the two have different
+        numbers of features.
+    sklearn.exceptions.NotFittedError
+        If a mixture is not fitted.
     """
+    for mixture, name in [(in_density, "in_density"), (out_density, "out_density")]:
+        check_fitted(mixture, name)
+        if mixture.covariance_type not in WIDTH_CHECKED_COVARIANCES:
+            raise ValueError(
+                f"{name} has covariance_type={mixture.covariance_type!r}; the test is closed-form "
+                f"for {WIDTH_CHECKED_COVARIANCES} only: fit the mixture with one of them."
+            )
     n_features = in_density.means_.shape[1]
+    if out_density.means_.shape[1] != n_features:
+        raise ValueError(
+            f"in_density has {n_features} features but out_density "
+            f"{out_density.means_.shape[1]}; fit both on inputs of the same width."
+        )
     widest_in = _per_feature_variances(in_density, n_features).max(axis=0)
     out = _per_feature_variances(out_density, n_features)
     return bool(np.any(np.all(out > widest_in, axis=1)))
@@ -168,10 +194,18 @@ class MeinkeHeinClassifier(ClassifierMixin, BaseEstimator):
         ValueError
             If ``p_in`` is not in (0, 1), a component count is not a whole number >= 1,
             ``covariance_type`` is not one of :data:`WIDTH_CHECKED_COVARIANCES`, ``X`` or
-            ``X_out`` is not a finite 2-D array of the same width, or the out mixture is not wider
-            than the in mixture (then the guarantee does not hold).
+            ``X_out`` is not a finite 2-D array of the same width, ``y`` is not one class label
+            per row of ``X``, or the out mixture is not wider than the in mixture (then the
+            guarantee does not hold).
         """
-        _check_probability(self.p_in, "p_in")
+        check_probability(self.p_in, "p_in")
+        check_seed(self.random_state)
+        if not hasattr(self.classifier, "predict_proba"):
+            raise TypeError(
+                f"classifier must be a classifier with class probabilities (predict_proba), "
+                f"p(y | x, in); got {type(self.classifier).__name__}. Calibrate an SVM first: "
+                "CalibratedClassifierCV(SVC(), ensemble=False)."
+            )
         n_in = _check_count(self.n_in_components, "n_in_components")
         n_out = _check_count(self.n_out_components, "n_out_components")
         if self.covariance_type not in WIDTH_CHECKED_COVARIANCES:
@@ -179,7 +213,7 @@ class MeinkeHeinClassifier(ClassifierMixin, BaseEstimator):
                 f"covariance_type={self.covariance_type!r} is not supported: the guarantee is "
                 f"checked for {WIDTH_CHECKED_COVARIANCES} only; use one of them."
             )
-        X = check_features(X)
+        X, y = check_training_data(X, y)
         if X_out is None:
             rng = np.random.default_rng(self.random_state)
             X_out = rng.uniform(X.min(), X.max(), size=X.shape)
@@ -208,8 +242,7 @@ class MeinkeHeinClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
         """
-        check_fitted(self)
-        X = check_features(X, n_features=self.n_features_in_)
+        X = _prediction_input(self, X)
         return (
             self.in_density_.score_samples(X)
             + np.log(self.p_in)
@@ -242,13 +275,15 @@ class MeinkeHeinClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
             Rows sum to 1.
         """
+        X = _prediction_input(self, X)
         weight = self.in_probability(X)[:, np.newaxis]
-        inside = self.classifier_.predict_proba(check_features(X))
+        inside = self.classifier_.predict_proba(X)
         return weight * inside + (1.0 - weight) / len(self.classes_)
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of every row, shape (n_samples,)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
 
 class DensityGatedClassifier(ClassifierMixin, BaseEstimator):
@@ -285,17 +320,19 @@ class DensityGatedClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If ``coverage`` is not in (0, 1), or as ``ClassConditionalDensity.fit``.
+            If ``coverage`` is not in (0, 1), ``y`` is not one class label per row of ``X``, or
+            as ``ClassConditionalDensity.fit``.
         TypeError
             If ``density`` is not a ``ClassConditionalDensity``.
         """
-        _check_probability(self.coverage, "coverage")
+        check_probability(self.coverage, "coverage")
         template = models.mnist_digit_density() if self.density is None else self.density
         if not isinstance(template, ClassConditionalDensity):
             raise TypeError(
                 f"density must be a helpers.density.ClassConditionalDensity; got "
                 f"{type(template).__name__}."
             )
+        X, y = check_training_data(X, y)
         self.density_ = clone(template).fit(X, y)
         self.typical_range_ = typical_range(self.density_, X, coverage=self.coverage)
         self.classes_ = self.density_.classes_
@@ -304,7 +341,7 @@ class DensityGatedClassifier(ClassifierMixin, BaseEstimator):
 
     def accepts(self, X: Any) -> np.ndarray:
         """Whether ``log p(x)`` lies inside the typical range, shape (n_samples,), dtype bool."""
-        check_fitted(self)
+        X = _prediction_input(self, X)
         log_density = self.density_.score_samples(X)
         low, high = self.typical_range_
         return (log_density >= low) & (log_density <= high)
@@ -316,12 +353,14 @@ class DensityGatedClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_classes)
         """
+        X = _prediction_input(self, X)
         accepted = self.accepts(X)[:, np.newaxis]
         return np.where(accepted, self.density_.predict_proba(X), 1.0 / len(self.classes_))
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of every row (a rejected row gets the first class)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
 
 class HiddenLayerRBFClassifier(ClassifierMixin, BaseEstimator):
@@ -356,30 +395,41 @@ class HiddenLayerRBFClassifier(ClassifierMixin, BaseEstimator):
         TypeError
             If ``network`` is not an ``MLPClassifier`` or ``layer`` not an integer.
         ValueError
-            If ``layer`` is the input or the output rather than a hidden layer.
+            If ``layer`` is the input or the output rather than a hidden layer, ``y`` is not
+            one class label per row of ``X``, or a class has fewer rows than the head's
+            cross-validation folds (5).
         """
         if not isinstance(unfrozen(self.network), MLPClassifier):
             raise TypeError(
                 f"network must be an sklearn.neural_network.MLPClassifier (or one frozen with "
                 f"sklearn.frozen.FrozenEstimator); got {type(self.network).__name__}."
             )
-        X = check_features(X)
+        X, y = check_training_data(X, y)
+        head = models.hidden_rbf_svm()
+        classes, counts = np.unique(y, return_counts=True)
+        if counts.min() < head.cv:
+            smallest = classes[counts.argmin()].tolist()
+            raise ValueError(
+                f"class {smallest!r} has {counts.min()} row(s), but the head's probabilities are "
+                f"calibrated by {head.cv}-fold cross-validation (models.hidden_rbf_svm): give "
+                f"every class at least {head.cv} rows."
+            )
         self.network_ = unfrozen(clone(self.network).fit(X, y))
         layer = check_hidden_layer(self.network_, self.layer)
-        self.head_ = models.hidden_rbf_svm().fit(propagate(self.network_, X, layer), y)
+        self.head_ = head.fit(propagate(self.network_, X, layer), y)
         self.classes_ = self.head_.classes_
         self.n_features_in_ = X.shape[1]
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """The SVM's calibrated probabilities at the network's hidden layer, (n_samples, n_classes)."""
-        check_fitted(self)
-        X = check_features(X, n_features=self.n_features_in_)
+        X = _prediction_input(self, X)
         return self.head_.predict_proba(propagate(self.network_, X, self.layer))
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of every row, shape (n_samples,)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
 
 
 def unfrozen(estimator: Any) -> Any:

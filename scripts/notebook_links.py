@@ -1,27 +1,35 @@
-"""Insert or refresh each notebook's two navigation cells, from the sorted list of notebooks.
+"""Insert or refresh each notebook's navigation cells and its check for ``helpers``.
 
 Usage (from the repository root, in the project's environment)::
 
     python scripts/notebook_links.py          # rewrite the notebooks whose cells are missing or stale
     python scripts/notebook_links.py --check  # change nothing; exit 1 and name the stale notebooks
 
-Two markdown cells, found again by their fixed cell ids (so a second run changes nothing):
+Two markdown cells, found again by their fixed cell ids, and one block of code, found again by its
+first line (so a second run changes nothing):
 
 - ``series-get-helpers``, just before the first code cell: one line telling a reader who
   downloaded this notebook alone how to get the ``helpers`` package it imports;
+- the check at the top of the first code cell: it imports ``helpers`` and, when this Python has
+  no such package, raises one ``ModuleNotFoundError`` that says what to do. Run on its own (say
+  ``jupyter nbconvert --execute`` of a downloaded notebook), a notebook shows no markdown, and a
+  bare "No module named 'helpers'" said nothing of where the package comes from;
 - ``series-navigation``, the last cell: links to the previous and the next notebook; the last
   notebook links back to the first one and to the site's references page.
 
 The neighbours come from ``notebooks/NN-*.ipynb`` sorted by name, so renumbering or adding a
 notebook only needs another run. Link texts are the notebooks' titles (their first ``# `` heading).
-Only these two cells are touched: outputs and every other cell stay as they are.
+Only these cells are touched: outputs and every other cell stay as they are (the check prints
+nothing, so a notebook's stored outputs still hold; the lines of code after it do not move).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -36,6 +44,11 @@ REFERENCES_LINK = "../site/references.md"
 SETUP_CELL_ID = "series-get-helpers"
 NAVIGATION_CELL_ID = "series-navigation"
 TITLE = re.compile(r"^#\s+(.+?)\s*$", flags=re.MULTILINE)
+#: The first line of the check for ``helpers`` (how a second run finds it) and its last line's end.
+GUARD_FIRST_LINE = "# The series' own package: without it, say how to get it."
+GUARD_END = ") from None"
+#: Columns a line of notebook code may take (tests/test_notebook_structure.py: the site's column).
+CODE_COLUMNS = 77
 
 
 def series_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
@@ -74,6 +87,57 @@ def setup_text(url: str) -> str:
     )
 
 
+def helpers_message(url: str) -> str:
+    """What the check says when ``helpers`` cannot be imported: the problem and the fix."""
+    where = f"{url}, or the archive on the series' site" if url else (
+        "the repository this notebook comes from"
+    )
+    return (
+        "This notebook imports `helpers`, the series' own small package, and this Python cannot "
+        f"find it. Get the whole series ({where}) and run `make lab` in its folder, or "
+        "`pip install -e .` there into this environment."
+    )
+
+
+def guard_code(url: str) -> str:
+    """The check put at the top of each notebook's first code cell (no trailing newline).
+
+    Its lines fit :data:`CODE_COLUMNS`. A ``ModuleNotFoundError`` for another module (one that
+    ``helpers`` itself imports) is raised as it is: it names that module.
+    """
+    indent = " " * 8
+    # Each piece of the message is a string literal on its own line, ending in the space before
+    # the next piece; the last one is followed by GUARD_END.
+    width = CODE_COLUMNS - len(indent) - len('""') - len(" ") - len(GUARD_END)
+    pieces = textwrap.wrap(helpers_message(url), width=width, break_long_words=False,
+                           break_on_hyphens=False)
+    literal = "\n".join(indent + json.dumps(piece + ("" if last else " "), ensure_ascii=False)
+                         for last, piece in ((i == len(pieces) - 1, p) for i, p in enumerate(pieces)))
+    return (
+        f"{GUARD_FIRST_LINE}\n"
+        "try:\n"
+        "    import helpers\n"
+        "except ModuleNotFoundError as error:\n"
+        "    if error.name != \"helpers\":\n"
+        "        raise\n"
+        "    raise ModuleNotFoundError(\n"
+        f"{literal}{GUARD_END}"
+    )
+
+
+def with_guard(source: str, guard: str) -> str:
+    """``source`` (a code cell's) with ``guard`` at its top, in place of any previous version."""
+    if source.startswith(GUARD_FIRST_LINE):
+        end = source.find(GUARD_END + "\n")
+        if end < 0:
+            raise SystemExit(
+                f"A first code cell starts with {GUARD_FIRST_LINE!r} but its check has no line "
+                f"ending in {GUARD_END!r}: remove the damaged check by hand and run this again."
+            )
+        source = source[end + len(GUARD_END) + 1:].lstrip("\n")
+    return f"{guard}\n\n{source}"
+
+
 def navigation_text(paths: list[Path], titles: list[str], index: int) -> str:
     """The last cell of notebook ``index``: its neighbours, or for the last one the way back."""
     def link(i: int) -> str:
@@ -96,10 +160,14 @@ def _markdown_cell(cell_id: str, text: str) -> nbformat.NotebookNode:
     return cell
 
 
-def with_navigation(notebook: nbformat.NotebookNode, setup: str, navigation: str) -> nbformat.NotebookNode:
-    """The notebook with its two navigation cells (re)placed; every other cell unchanged."""
+def with_navigation(notebook: nbformat.NotebookNode, setup: str, navigation: str,
+                    guard: str) -> nbformat.NotebookNode:
+    """The notebook with its two navigation cells (re)placed and ``guard`` at the top of its first
+    code cell; every other cell unchanged."""
     cells = [cell for cell in notebook.cells if cell.get("id") not in (SETUP_CELL_ID, NAVIGATION_CELL_ID)]
     first_code = next((i for i, cell in enumerate(cells) if cell.cell_type == "code"), len(cells))
+    if first_code < len(cells):
+        cells[first_code].source = with_guard(cells[first_code].source, guard)
     cells.insert(first_code, _markdown_cell(SETUP_CELL_ID, setup))
     cells.append(_markdown_cell(NAVIGATION_CELL_ID, navigation))
     notebook.cells = cells
@@ -107,18 +175,20 @@ def with_navigation(notebook: nbformat.NotebookNode, setup: str, navigation: str
 
 
 def refresh(folder: Path = NOTEBOOKS, config: Path = SITE_CONFIG, check: bool = False) -> list[Path]:
-    """Bring every notebook's navigation cells up to date; return the notebooks that were stale.
+    """Bring every notebook's navigation cells and check for ``helpers`` up to date; return the
+    notebooks that were stale.
 
     With ``check=True`` nothing is written.
     """
     paths = series_notebooks(folder)
     notebooks = [nbformat.read(path, as_version=4) for path in paths]
     titles = [notebook_title(notebook, path) for notebook, path in zip(notebooks, paths)]
-    setup = setup_text(repository_url(config))
+    url = repository_url(config)
+    setup, guard = setup_text(url), guard_code(url)
     stale = []
     for index, (path, notebook) in enumerate(zip(paths, notebooks)):
         before = path.read_text(encoding="utf-8")
-        updated = with_navigation(notebook, setup, navigation_text(paths, titles, index))
+        updated = with_navigation(notebook, setup, navigation_text(paths, titles, index), guard)
         after = nbformat.writes(updated) + "\n"
         if after != before:
             stale.append(path)
@@ -138,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Run `python scripts/notebook_links.py` to refresh them.", file=sys.stderr)
         return 1
     if not stale:
-        print("every notebook's navigation cells are up to date")
+        print("every notebook's navigation cells and check for helpers are up to date")
     return 0
 
 

@@ -13,7 +13,8 @@ Run ``python site/build.py`` (``make site`` does) from the repository's virtual 
    instead, less what the build, the tests and the virtual environment made.
 3. Removes the previous build, so that no page of a renamed notebook survives.
 4. Runs Jupyter Book with warnings as errors (``-W --keep-going``) into ``_build/html``; no
-   notebook is executed (``execute_notebooks: "off"``) and nothing is downloaded. With
+   notebook is executed (``execute_notebooks: "off"``) and nothing is downloaded. Sphinx's
+   progress and its configuration dumps are left out (``-q``, 173 lines); its warnings are not. With
    ``repository.url`` empty in ``site/_config.yml``, the repository and launch buttons are left
    out (they need the URL).
 5. Rewrites the landing redirect ``index.html`` (Jupyter Book writes a bare ``<meta>`` refresh)
@@ -21,7 +22,9 @@ Run ``python site/build.py`` (``make site`` does) from the repository's virtual 
    page. Without an icon, a browser may ask for ``/favicon.ico`` before the refresh, and the
    site has none: a 404 in the console. An icon fetched from ``_static`` is no better: the
    refresh may abort its request. Either depends on timing; an inline icon needs no request.
-6. Prints the path of ``index.html`` to open in a browser.
+6. Prints the path of ``index.html`` to open in a browser, and how to serve the site instead:
+   opened from the disk, its search lists pages without their snippets (the browser does not let
+   a ``file://`` page read the other pages).
 
 Exits with Jupyter Book's status: non-zero if any warning was raised.
 """
@@ -183,7 +186,7 @@ def build_site() -> int:
     config = book_config()
     command = [
         jupyter_book_command(), "build", str(BOOK_SOURCE), "--config", str(config),
-        "--path-output", str(REPOSITORY), "-W", "--keep-going",
+        "--path-output", str(REPOSITORY), "-W", "--keep-going", "-q",
     ]
     for stale in ("html", ".doctrees", "jupyter_execute"):
         shutil.rmtree(BUILD / stale, ignore_errors=True)
@@ -204,5 +207,7 @@ def build_site() -> int:
 if __name__ == "__main__":
     status = build_site()
     if status == 0:
-        print(f"\nThe site is built. Open it in a browser (no network needed):\n  {HTML / 'index.html'}")
+        print(f"\nThe site is built. Open it in a browser (no network needed):\n  {HTML / 'index.html'}\n"
+              "or serve it, for search results with their snippets of text (then open "
+              f"http://localhost:8000/):\n  {sys.executable} -m http.server -d {HTML}")
     sys.exit(status)

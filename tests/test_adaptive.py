@@ -90,7 +90,7 @@ def test_log_probability_rejects_a_model_without_gradient(data):
 
 def test_log_probability_rejects_an_unknown_class(class_density, data):
     X, _ = data
-    with pytest.raises(ValueError, match="unknown class"):
+    with pytest.raises(ValueError, match="target_class=7 is not one of the model's classes"):
         adaptive.log_probability_and_gradient(class_density, X[:1], 7)
 
 
@@ -205,7 +205,7 @@ def test_smallest_passing_eps_rejects_a_zero_density_weight(meinke_hein, gated, 
     ({"density_weight": -1.0}, "density_weight"),
     ({"n_steps": 0}, "n_steps"),
     ({"targets": np.zeros(3, int)}, "targets must have shape"),
-    ({"targets": np.full(10, 9)}, "unknown class"),
+    ({"targets": np.full(10, 9)}, "targets=9 is not one of the model's classes"),
     ({"detector": None, "density_weight": 1.0}, "needs a detector"),
 ])
 def test_adaptive_pgd_rejects_bad_arguments(meinke_hein, gated, data, kwargs, match):
@@ -221,3 +221,41 @@ def test_smallest_passing_eps_rejects_a_bad_grid(meinke_hein, gated, data):
     X, y = data
     with pytest.raises(ValueError, match="eps_grid"):
         adaptive.smallest_passing_eps(meinke_hein.classifier_, gated, X[:2], y[:2], [0.2, 0.1])
+
+
+@pytest.mark.parametrize("detector", ["logistic regression", "Meinke-Hein"])
+def test_adaptive_pgd_refuses_a_detector_without_density(meinke_hein, data, detector):
+    X, y = data
+    without_density = {"logistic regression": meinke_hein.classifier_,
+                       "Meinke-Hein": meinke_hein}[detector]
+    with pytest.raises(TypeError, match="detector must be a fitted helpers.remedies."
+                                        "DensityGatedClassifier.*got"):
+        adaptive.adaptive_pgd(meinke_hein.classifier_, without_density, X[:3], (y[:3] + 1) % 3,
+                              0.1, 1.0)
+
+
+def test_adaptive_pgd_refuses_0_255_pixels(meinke_hein, gated, data):
+    X, y = data
+    with pytest.raises(ValueError, match=r"outside clip=\(0, 1\) \(0-255 pixels\? divide them "
+                                         r"by 255, and give eps on that scale\)"):
+        adaptive.adaptive_pgd(meinke_hein.classifier_, gated, np.round(X[:3] * 255),
+                              (y[:3] + 1) % 3, 25.0, 1.0)
+
+
+def test_adaptive_fool_image_refuses_a_model_without_probabilities(data):
+    X, y = data
+    with pytest.raises(TypeError, match=r"model \(SVC\) gives no class probabilities"):
+        adaptive.adaptive_fool_image(SVC().fit(X, y), 0)
+
+
+@pytest.mark.parametrize("name, value, error", [("gate_weight", "high", TypeError),
+                                                ("confidence", "high", ValueError)])
+def test_adaptive_fool_image_names_text_given_for_a_number(gated, name, value, error):
+    with pytest.raises(error, match=f"{name} must be a"):
+        adaptive.adaptive_fool_image(gated, 0, **{name: value})
+
+
+def test_smallest_passing_eps_names_a_grid_of_text(meinke_hein, gated, data):
+    X, y = data
+    with pytest.raises(ValueError, match="eps_grid must hold numbers only"):
+        adaptive.smallest_passing_eps(meinke_hein.classifier_, gated, X[:2], y[:2], ["small"])

@@ -59,6 +59,30 @@ def test_clip_error_no_longer_suggests_clip_none_for_0_255_pixels(mnist):
     assert "clip=None only for features without bounds" in str(info.value)
 
 
+@pytest.mark.parametrize("attack", ["fgsm", "pgd"])
+def test_clip_none_on_0_255_pixels_is_refused(mnist, attack):
+    X, y, model = mnist
+    with pytest.raises(ValueError, match=r"X holds whole numbers from 0 to 255, like 0-255 pixels, "
+                                         r"but clip=None.*divide X by 255 and pass clip=\(0, 1\)"):
+        getattr(attacks, attack)(model, X[:5] * 255, y[:5], 0.1, clip=None)
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        lambda model, X: attacks.minimal_perturbation_linear_in_box(model, X),
+        lambda model, X: attacks.minimal_linf_perturbation_linear(model, X, clip=(0, 1)),
+    ],
+    ids=["minimal_perturbation_linear_in_box", "minimal_linf_perturbation_linear"],
+)
+def test_searches_in_the_pixel_box_say_0_255_pixels_need_dividing_not_clipping(mnist, search):
+    X, _, model = mnist
+    with pytest.raises(ValueError, match=r"outside clip=\(0, 1\) \(0-255 pixels\? divide them by "
+                                         r"255.*rescale X into clip") as info:
+        search(model, X[:5] * 255)
+    assert "clip X first" not in str(info.value)  # the old advice: it would wipe the image
+
+
 def test_accuracy_under_attack_takes_y_as_a_column(mnist):
     X, y, model = mnist
     flat = attacks.accuracy_under_attack({"lr": model}, X, y, [0.0])

@@ -109,7 +109,7 @@ def test_bottleneck_fool_needs_a_layer_of_at_most_two_units(blobs):
 
 
 def test_bottleneck_fool_rejects_an_unknown_class(model):
-    with pytest.raises(ValueError, match="unknown class"):
+    with pytest.raises(ValueError, match="target_class=7 is not one of the model's classes"):
         bottleneck.bottleneck_fool_image(model, 7)
 
 

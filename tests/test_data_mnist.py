@@ -271,3 +271,38 @@ def test_stale_part_files_are_cleaned_and_fresh_ones_kept(tmp_path, monkeypatch)
     _fake_download(monkeypatch, *_fake_mnist())
     data.load_mnist_digits(source="openml", cache_dir=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([data.MNIST_CACHE_NAME, fresh.name])
+
+
+# --- The pinned SHA-256 of full MNIST -------------------------------------------------------
+
+
+def test_a_download_that_is_not_the_pinned_mnist_is_refused_and_not_cached(tmp_path, monkeypatch):
+    X, y = _fake_mnist()
+    monkeypatch.setattr(data, "_fetch_openml_mnist", lambda data_home: (X, y))
+    monkeypatch.setattr(data, "MNIST_SHA256", "0" * 64)
+    with pytest.raises(ValueError, match=r"The download of full MNIST from OpenML is not the MNIST "
+                                         r"the series uses: its SHA-256 is [0-9a-f]{64}, not 0{64}"
+                                         r".*Nothing was cached"):
+        data.load_mnist_digits(source="openml", cache_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_pinned_mnist_is_accepted_downloaded_and_cached(tmp_path, monkeypatch):
+    X, y = _fake_mnist()
+    monkeypatch.setattr(data, "_fetch_openml_mnist", lambda data_home: (X, y))
+    monkeypatch.setattr(data, "MNIST_SHA256", data._checksum(X, y))
+    first = data.load_mnist_digits(digits=range(10), source="openml", cache_dir=tmp_path)
+    monkeypatch.setattr(data, "_fetch_openml_mnist", None)  # the cache now, no download
+    second = data.load_mnist_digits(digits=range(10), source="openml", cache_dir=tmp_path)
+    np.testing.assert_array_equal(first[0], X / 255.0)
+    np.testing.assert_array_equal(second[0], first[0])
+
+
+def test_a_consistent_cache_of_other_digits_is_refused_by_the_pin(tmp_path, monkeypatch, no_network):
+    # A cache file with a correct checksum of its own, but not of the MNIST the series uses.
+    X, y = _fake_mnist()
+    data._write_cache(tmp_path / data.MNIST_CACHE_NAME, X, y)
+    monkeypatch.setattr(data, "MNIST_SHA256", data._checksum(*_fake_mnist(seed=1)))
+    with pytest.raises(ValueError, match=r"The MNIST cache .* is not the MNIST the series uses.*"
+                                         r"Delete"):
+        data.load_mnist_digits(source="openml", cache_dir=tmp_path)

@@ -103,7 +103,7 @@ def test_a_gradient_with_nan_is_refused():
 
 
 def test_a_one_dimensional_gradient_is_refused():
-    with pytest.raises(ValueError, match=r"gradient must be a 2-D array .* X.reshape\(1, -1\)"):
+    with pytest.raises(ValueError, match=r"gradient must be a 2-D array .* gradient.reshape\(1, -1\)"):
         attacks.gradient_sign(np.array([1.0, -2.0]))
 
 

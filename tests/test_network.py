@@ -425,3 +425,36 @@ def test_logit_bounds_refuse_the_output_layer():
     model, X = _fit("tanh", 3)
     with pytest.raises(ValueError, match="output layer"):
         network.logit_bounds(model, X[:, :3], X[:, :3], start=model.n_layers_ - 1)
+
+
+def test_logit_bounds_refuse_a_reversed_box():
+    model, X = _fit("tanh", 3)
+    with pytest.raises(ValueError, match=r"low lies above high in 6 place\(s\), e.g. box 0, unit 0.*"
+                                         "lower corner as low"):
+        network.logit_bounds(model, X[:1] + 0.1, X[:1])
+
+
+def test_logit_bounds_refuse_a_nan_box():
+    model, X = _fit("tanh", 3)
+    with pytest.raises(ValueError, match="low contains 6 NaN or infinite value"):
+        network.logit_bounds(model, np.full((1, 6), np.nan), X[:1])
+
+
+def test_logit_bounds_refuse_corners_of_another_width():
+    model, X = _fit("tanh", 3)
+    with pytest.raises(ValueError, match="high has 3 features but 6 are expected"):
+        network.logit_bounds(model, X[:2], X[:2, :3])
+
+
+def test_box_keeps_class_refuses_a_predicted_of_another_length():
+    model, X = _fit("tanh", 3)
+    with pytest.raises(ValueError, match=r"predicted must hold one class position per box, shape "
+                                         r"\(3,\); got shape \(2,\)"):
+        network.box_keeps_class(model, X[:3], X[:3] + 0.01, [0, 1])
+
+
+@pytest.mark.parametrize("predicted", [[0, 3], [0.0, 1.0], [-1, 0]], ids=["3", "floats", "-1"])
+def test_box_keeps_class_refuses_what_is_not_a_class_position(predicted):
+    model, X = _fit("tanh", 3)
+    with pytest.raises(ValueError, match=r"positions in model.classes_, whole numbers from 0 to 2"):
+        network.box_keeps_class(model, X[:2], X[:2] + 0.01, np.array(predicted))

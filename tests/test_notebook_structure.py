@@ -1,14 +1,16 @@
-"""The notebooks as a reader meets them: the way to ``helpers``, links to the neighbours, code
-that fits the site's text column.
-
-Not yet run by ``make unit`` / ``make test`` (the Makefile's ``PENDING_TESTS``): the notebooks get
-their navigation cells from ``python scripts/notebook_links.py`` once the notebook changes of the
-same round are merged, and their long code lines are wrapped then; remove the ignore with them.
+"""The notebooks as a reader meets them: the way to ``helpers`` (a line, and a check that says
+what to do when the package is missing), links to the neighbours, code that fits the site's text
+column. ``python scripts/notebook_links.py`` writes the navigation cells and the check.
 """
 
 import importlib.util
+import json
+import os
 import re
+import shutil
+import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import nbformat
@@ -73,9 +75,87 @@ def test_each_notebook_ends_with_links_to_its_neighbours(position: int):
         assert (NOTEBOOKS[0].parent / notebook_links.REFERENCES_LINK).resolve().is_file()
 
 
+def _first_code_cell(path: Path) -> nbformat.NotebookNode:
+    return next(cell for cell in _read(path).cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name[:2])
+def test_the_first_code_cell_imports_helpers_inside_the_check(path: Path):
+    source = _first_code_cell(path).source
+    assert source.startswith(notebook_links.guard_code(notebook_links.repository_url()) + "\n\n"), (
+        f"{path.name}: its first code cell does not start with the check: run "
+        "`python scripts/notebook_links.py`"
+    )
+
+
+def test_the_check_is_put_once_and_replaced_when_its_text_changes():
+    source = "import numpy as np\n"
+    old = notebook_links.with_guard(source, notebook_links.guard_code(""))
+    new = notebook_links.with_guard(old, notebook_links.guard_code("https://example.org/series"))
+    assert new == notebook_links.guard_code("https://example.org/series") + "\n\n" + source
+    assert notebook_links.with_guard(new, notebook_links.guard_code("https://example.org/series")) == new
+
+
+def test_a_damaged_check_is_refused_with_the_fix():
+    damaged = notebook_links.GUARD_FIRST_LINE + "\ntry:\n    import helpers\n"
+    with pytest.raises(SystemExit, match="remove the damaged check by hand"):
+        notebook_links.with_guard(damaged, notebook_links.guard_code(""))
+
+
+def _python_without_helpers() -> tuple[list[str], dict[str, str]]:
+    """A command and environment for this Python without ``helpers``: ``-S`` leaves out the
+    site-packages' .pth files, among them the editable install's hook that finds ``helpers`` in
+    this repository; the packages themselves stay importable through PYTHONPATH."""
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    environment["PYTHONPATH"] = sysconfig.get_paths()["purelib"]
+    return [sys.executable, "-S"], environment
+
+
+def _says_what_to_do(text: str) -> bool:
+    """Whether ``text`` (stderr) ends in the check's error, and not in Python's bare one."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # nbconvert colours the traceback
+    message = notebook_links.helpers_message(notebook_links.repository_url())
+    return f"ModuleNotFoundError: {message}" in text and "No module named 'helpers'" not in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name[:2])
+def test_without_helpers_the_first_code_cell_says_what_to_do(path: Path, tmp_path: Path):
+    python, environment = _python_without_helpers()
+    result = subprocess.run([*python, "-c", _first_code_cell(path).source], cwd=tmp_path,
+                            env=environment, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert _says_what_to_do(result.stderr), result.stderr[-2000:]
+
+
+def test_a_notebook_executed_alone_without_helpers_says_what_to_do(tmp_path: Path):
+    """``jupyter nbconvert --execute`` of notebook 01 copied into an empty folder, with a kernel
+    whose Python has no ``helpers``: the error it ends with is the check's."""
+    python, environment = _python_without_helpers()
+    kernel = tmp_path / "jupyter" / "kernels" / "no-helpers"
+    kernel.mkdir(parents=True)
+    (kernel / "kernel.json").write_text(json.dumps({
+        "argv": [*python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python without helpers", "language": "python",
+        "env": {"PYTHONPATH": environment["PYTHONPATH"]},
+    }))
+    alone = tmp_path / "downloads"
+    alone.mkdir()
+    shutil.copy(NOTEBOOKS[0], alone)
+    jupyter = Path(sys.executable).with_name("jupyter")
+    result = subprocess.run(
+        [str(jupyter), "nbconvert", "--to", "notebook", "--execute", "--output-dir", str(tmp_path),
+         "--ExecutePreprocessor.kernel_name=no-helpers", str(alone / NOTEBOOKS[0].name)],
+        cwd=alone, env={**os.environ, "JUPYTER_PATH": str(tmp_path / "jupyter")},
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode != 0
+    assert _says_what_to_do(result.stderr), result.stderr[-3000:]
+
+
 def test_the_navigation_cells_are_what_the_script_writes():
     stale = notebook_links.refresh(check=True)
-    assert not stale, f"stale navigation in {[p.name for p in stale]}: run `python scripts/notebook_links.py`"
+    assert not stale, (f"stale navigation or check in {[p.name for p in stale]}: "
+                       "run `python scripts/notebook_links.py`")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name[:2])

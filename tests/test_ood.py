@@ -2,8 +2,10 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
+from sklearn.svm import SVC
 
 from helpers import data, ood
 
@@ -60,7 +62,8 @@ def test_smallest_alpha_is_refined_inside_the_first_grid_interval_reaching(relu_
         refined += 1
         assert alpha > alphas[k - 1]
         # the level is reached at alpha, and not a relative 1e-4 below it
-        at, below = ood.max_confidence(relu_net, np.outer([alpha, alpha / (1 + 1e-4)], noise[i]))
+        scaled = np.outer([alpha, alpha / (1 + 1e-4)], noise[i])
+        at, below = ood.max_confidence(relu_net, scaled, value_range=None)
         assert at >= 0.99 > below
     assert refined >= 4  # the check above is not vacuous
 
@@ -125,15 +128,15 @@ def test_mmc_and_auc(digits_like):
     X, y = digits_like
     model = LogisticRegression().fit(X, y)
     assert ood.mean_max_confidence(model, X) == pytest.approx(model.predict_proba(X).max(1).mean())
-    far = X + 5.0
+    far = X + 5.0  # outside the pixel box: value_range=None
     # A linear model is surer far away: the AUC of max-confidence falls below 0.5.
-    assert ood.max_confidence_auc(model, X, far) < 0.5
+    assert ood.max_confidence_auc(model, X, far, value_range=None) < 0.5
     assert ood.max_confidence_auc(model, X, X) == pytest.approx(0.5)
-    summary = ood.outsider_summary(model, X, {"far": far})
+    summary = ood.outsider_summary(model, X, {"far": far}, value_range=None)
     assert set(summary) == {"MMC test digits", "MMC far", "AUC far"}
     assert summary["MMC test digits"] == pytest.approx(ood.mean_max_confidence(model, X))
-    assert summary["MMC far"] == pytest.approx(ood.mean_max_confidence(model, far))
-    assert summary["AUC far"] == pytest.approx(ood.max_confidence_auc(model, X, far))
+    assert summary["MMC far"] == pytest.approx(ood.mean_max_confidence(model, far, None))
+    assert summary["AUC far"] == pytest.approx(ood.max_confidence_auc(model, X, far, None))
 
 
 def test_far_away_summary_and_spread(relu_net):
@@ -153,3 +156,87 @@ def test_spread_counts_never_and_undefined_apart():
 def test_spread_rejects_no_values(values):
     with pytest.raises(ValueError, match="values"):
         ood.spread(values)
+
+
+# --- Bad input: a clear error naming the problem and the fix ----------------------------------
+
+PIXELS_0_255 = (r"values in \[.*\], outside (value_range|clip)=\(0, 1\) "
+                r"\(0-255 pixels\? divide them by 255\)")
+
+
+@pytest.mark.parametrize(
+    "measure",
+    [
+        lambda model, X: ood.max_confidence(model, X),
+        lambda model, X: ood.confidence_along_rays(model, X, [1.0, 10.0]),
+        lambda model, X: ood.smallest_alpha_reaching(model, X, alphas=[1.0, 10.0]),
+        lambda model, X: ood.confident_share_clipped(model, X, [1.0, 10.0]),
+        lambda model, X: ood.mean_max_confidence(model, X),
+        lambda model, X: ood.max_confidence_auc(model, X / 255, X),
+        lambda model, X: ood.far_away_summary(model, X, [1.0, 10.0]),
+        lambda model, X: ood.outsider_summary(model, X / 255, {"photos": X}),
+    ],
+    ids=["max_confidence", "confidence_along_rays", "smallest_alpha_reaching",
+         "confident_share_clipped", "mean_max_confidence", "max_confidence_auc",
+         "far_away_summary", "outsider_summary"],
+)
+def test_measures_refuse_0_255_pixels(relu_net, digits_like, measure):
+    with pytest.raises(ValueError, match=PIXELS_0_255):
+        measure(relu_net, np.round(digits_like[0] * 255))
+
+
+def test_outsider_summary_names_the_group_on_the_wrong_scale(relu_net, digits_like):
+    X = digits_like[0]
+    with pytest.raises(ValueError, match=r"outsiders\['photos'\] has values"):
+        ood.outsider_summary(relu_net, X, {"photos": X * 255})
+
+
+def test_far_away_summary_names_the_noise(relu_net, digits_like):
+    with pytest.raises(ValueError, match="noise has values"):
+        ood.far_away_summary(relu_net, digits_like[0] * 255, [1.0, 10.0])
+
+
+def test_value_range_none_measures_features_without_bounds(relu_net, digits_like):
+    X = digits_like[0]
+    np.testing.assert_array_equal(ood.max_confidence(relu_net, 3 * X, value_range=None),
+                                  relu_net.predict_proba(3 * X).max(axis=1))
+
+
+def test_max_confidence_refuses_an_svm_without_probabilities(digits_like):
+    X, y = digits_like
+    with pytest.raises(TypeError, match=r"model \(SVC\) gives no class probabilities.*"
+                                        r"CalibratedClassifierCV"):
+        ood.max_confidence(SVC().fit(X, y), X)
+
+
+def test_max_confidence_refuses_an_unfitted_model(digits_like):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        ood.max_confidence(LogisticRegression(), digits_like[0])
+
+
+def test_max_confidence_names_a_wrong_number_of_features(relu_net, digits_like):
+    with pytest.raises(ValueError, match="X has 4 features, but MLPClassifier is expecting 10"):
+        ood.max_confidence(relu_net, digits_like[0][:, :4])
+
+
+def test_outsider_summary_refuses_a_list_of_groups(relu_net, digits_like):
+    X = digits_like[0]
+    with pytest.raises(TypeError, match="outsiders must be a dict mapping a name to images"):
+        ood.outsider_summary(relu_net, X, [X])
+
+
+def test_alphas_of_text_are_named(relu_net, digits_like):
+    with pytest.raises(ValueError, match="alphas must hold numbers only"):
+        ood.confidence_along_rays(relu_net, digits_like[0], ["far"])
+
+
+@pytest.mark.parametrize("decimals", [-1, 2.5, True])
+def test_spread_refuses_decimals_that_are_not_a_count_of_digits(decimals):
+    with pytest.raises(ValueError, match=r"decimals must be a whole number >= 0 \(digits after "
+                                         r"the decimal point\)"):
+        ood.spread([1.234, 2.5], decimals=decimals)
+
+
+def test_spread_names_text_values():
+    with pytest.raises(ValueError, match="values must hold numbers only"):
+        ood.spread(["a", "b"])

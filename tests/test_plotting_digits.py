@@ -245,3 +245,15 @@ def test_confidence_ceiling_bars_and_markers():
 def test_confidence_ceiling_needs_one_value_per_class():
     with pytest.raises(ValueError, match="one probability per class \\(2\\)"):
         plot_confidence_ceiling([0, 1], [0.9, 0.9], [0.9])
+
+
+@pytest.mark.parametrize(
+    "H, message",
+    [(np.zeros((3, 3)), r"H must have shape \(n_samples, 2\)"),
+     (np.full((3, 2), np.nan), "H contains NaN"),
+     (np.zeros((2, 2)), "H has 2 rows but y has 3 labels")],
+    ids=["three units", "NaN", "short"],
+)
+def test_hidden_layer_calls_the_activations_h(H, message):
+    with pytest.raises(ValueError, match=message):
+        plot_hidden_layer(H, [0, 1, 2])

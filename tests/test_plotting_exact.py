@@ -52,3 +52,16 @@ def test_changes_reject_a_change_of_the_wrong_size():
 def test_changes_reject_no_changes():
     with pytest.raises(ValueError, match="empty"):
         plot_minimal_changes(np.zeros(784), {})
+
+
+@pytest.mark.parametrize(
+    "ratios, message",
+    [([np.nan, np.nan], r"table\['ratio'\] is NaN in every row"),
+     ([1.2, 0.0], r"table\['ratio'\] holds 1 value\(s\) <= 0"),
+     (["big", 1.0], r"table\['ratio'\] must hold numbers only")],
+    ids=["all NaN", "zero", "text"],
+)
+def test_attack_gaps_refuse_ratios_it_cannot_draw(ratios, message):
+    table = pd.DataFrame({"model": ["m", "m"], "attack": ["FGSM", "PGD"], "ratio": ratios})
+    with pytest.raises(ValueError, match=message):
+        plot_attack_gaps(table)

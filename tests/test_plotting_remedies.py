@@ -79,3 +79,50 @@ def test_evaluation_table_range_must_be_a_data_frame(median_and_range):
     median, low, high = median_and_range
     with pytest.raises(TypeError, match="low must be a DataFrame"):
         plot_evaluation_table(median, {"accuracy": False, "AUC": False}, low.to_numpy(), high)
+
+
+# --- Bad input: a clear error naming the problem and the fix ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "alphas, curves, error, message",
+    [
+        ([1, 10], {}, ValueError, "curves is empty; pass at least one model's curve"),
+        ([], {"a": np.ones((0, 3))}, ValueError, "alphas must be a non-empty 1-D array"),
+        ([1, np.nan], {"a": np.ones((2, 3))}, ValueError, "alphas must be a non-empty 1-D array"),
+        ([1, 10], {"a": np.full((2, 3), np.nan)}, ValueError,
+         r"curves\['a'\] holds 6 NaN or infinite value"),
+        ([1, 10], {"a": np.full((2, 3), 95.0)}, ValueError,
+         r"curves\['a'\] holds values from 95 to 95.*in \[0, 1\] \(percentages\? divide them by "
+         r"100\)"),
+        ([1, 10], [np.ones((2, 3))], TypeError, "curves must be a dict"),
+        ([1, 10], {"a": np.ones((2, 0))}, ValueError, r"curves\['a'\] has shape \(2, 0\)"),
+    ],
+    ids=["no curves", "no alphas", "NaN alpha", "NaN curve", "percent", "list", "no images"],
+)
+def test_confidence_along_rays_refuses_what_it_cannot_draw(alphas, curves, error, message):
+    with pytest.raises(error, match=message):
+        plot_confidence_along_rays(alphas, curves)
+
+
+@pytest.mark.parametrize("n_classes", [1, 2.5, True])
+def test_confidence_along_rays_refuses_a_bad_number_of_classes(n_classes):
+    with pytest.raises(ValueError, match="n_classes must be a whole number >= 2"):
+        plot_confidence_along_rays([1, 10], {"a": np.ones((2, 3))}, n_classes=n_classes)
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        (pd.DataFrame(), r"table is empty \(shape \(0, 0\)\); nothing to draw"),
+        (pd.DataFrame({"a": [np.nan, np.nan]}), "table holds no number to draw: every value is NaN"),
+        (pd.DataFrame({"a": [95.0, 80.0]}), r"table\['a'\] holds values from 80 to 95.*"
+                                            r"\(percentages\? divide them by 100\)"),
+        (pd.DataFrame({"a": [0.5, np.inf]}), r"table\['a'\] holds 1 NaN or infinite value"),
+        (pd.DataFrame({"a": ["high"]}), "table must hold numbers only"),
+    ],
+    ids=["empty", "all NaN", "percent", "inf", "text"],
+)
+def test_evaluation_table_refuses_what_it_cannot_draw(table, message):
+    with pytest.raises(ValueError, match=message):
+        plot_evaluation_table(table, {"a": True})

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 from sklearn.neural_network import MLPClassifier
+from sklearn.svm import SVC
 
 from helpers import remedies
 from helpers.density import ClassConditionalDensity
@@ -177,3 +178,108 @@ def test_hidden_layer_rbf_rejects_another_model(blobs):
     X, y = blobs
     with pytest.raises(TypeError, match="MLPClassifier"):
         remedies.HiddenLayerRBFClassifier(LogisticRegression()).fit(X, y)
+
+
+# --- Bad input: a clear error naming the problem and the fix ----------------------------------
+
+
+def _unfitted(name):
+    return {
+        "MeinkeHeinClassifier": remedies.MeinkeHeinClassifier(LogisticRegression()),
+        "DensityGatedClassifier": remedies.DensityGatedClassifier(),
+        "HiddenLayerRBFClassifier": remedies.HiddenLayerRBFClassifier(MLPClassifier()),
+    }[name]
+
+
+REMEDIES = ["MeinkeHeinClassifier", "DensityGatedClassifier", "HiddenLayerRBFClassifier"]
+
+
+@pytest.mark.parametrize("name", REMEDIES)
+def test_predict_on_an_unfitted_remedy_says_not_fitted(blobs, name):
+    with pytest.raises(NotFittedError, match=rf"\({name}\) is not fitted yet: call model.fit"):
+        _unfitted(name).predict(blobs[0])
+
+
+def test_accepts_on_an_unfitted_gated_classifier_says_not_fitted(blobs):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        remedies.DensityGatedClassifier().accepts(blobs[0])
+
+
+def _small(name, small_network):
+    return {
+        "MeinkeHeinClassifier": remedies.MeinkeHeinClassifier(LogisticRegression(),
+                                                              n_in_components=3),
+        "DensityGatedClassifier": remedies.DensityGatedClassifier(
+            ClassConditionalDensity(n_components=2)),
+        "HiddenLayerRBFClassifier": remedies.HiddenLayerRBFClassifier(small_network, layer=2),
+    }[name]
+
+
+@pytest.mark.parametrize("name", REMEDIES)
+def test_fit_refuses_y_one_row_short(blobs, small_network, name):
+    X, y = blobs
+    with pytest.raises(ValueError, match=r"y must have shape \(180,\), one label per row of X; "
+                                         r"got shape \(179,\)"):
+        _small(name, small_network).fit(X, y[:-1])
+
+
+@pytest.mark.parametrize("name", REMEDIES)
+def test_fit_refuses_nan_in_x(blobs, small_network, name):
+    X, y = blobs
+    X = X.copy()
+    X[3, 2] = np.nan
+    with pytest.raises(ValueError, match="X contains 1 NaN or infinite value.*drop or impute"):
+        _small(name, small_network).fit(X, y)
+
+
+def test_hidden_layer_rbf_takes_y_as_a_column_like_scikit_learn(blobs, small_network):
+    X, y = blobs
+    flat = remedies.HiddenLayerRBFClassifier(small_network, layer=2).fit(X, y)
+    with pytest.warns(DataConversionWarning, match="column-vector y was passed"):
+        column = remedies.HiddenLayerRBFClassifier(small_network, layer=2).fit(X, y[:, None])
+    np.testing.assert_array_equal(column.predict_proba(X), flat.predict_proba(X))
+
+
+def test_hidden_layer_rbf_needs_five_rows_per_class_for_its_calibration(blobs, small_network):
+    X, y = blobs
+    keep = np.r_[0:3, 60:180]  # three rows of class 0
+    with pytest.raises(ValueError, match="class 0 has 3 row.*5-fold cross-validation"):
+        remedies.HiddenLayerRBFClassifier(small_network, layer=2).fit(X[keep], y[keep])
+
+
+def test_predict_refuses_another_number_of_features(meinke_hein, blobs):
+    with pytest.raises(ValueError, match="X has 5 features, but MeinkeHeinClassifier is expecting "
+                                         "6 features as input"):
+        meinke_hein.predict(blobs[0][:, :5])
+
+
+def test_meinke_hein_refuses_a_classifier_without_probabilities(blobs):
+    X, y = blobs
+    with pytest.raises(TypeError, match=r"class probabilities \(predict_proba\).*got SVC.*"
+                                        r"CalibratedClassifierCV"):
+        remedies.MeinkeHeinClassifier(SVC()).fit(X, y)
+
+
+def test_meinke_hein_refuses_a_seed_that_is_not_a_whole_number(blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="random_state must be a whole number >= 0"):
+        remedies.MeinkeHeinClassifier(LogisticRegression(), random_state="a").fit(X, y)
+
+
+def test_out_density_dominates_refuses_an_unfitted_mixture():
+    with pytest.raises(NotFittedError, match="in_density .* not fitted"):
+        remedies.out_density_dominates(GaussianMixture(), GaussianMixture())
+
+
+def test_out_density_dominates_refuses_full_covariances(blobs):
+    full = GaussianMixture(covariance_type="full").fit(blobs[0])
+    with pytest.raises(ValueError, match="covariance_type='full'.*spherical"):
+        remedies.out_density_dominates(full, full)
+
+
+def test_out_density_dominates_refuses_mixtures_of_other_widths(blobs):
+    X = blobs[0]
+    wide = GaussianMixture(covariance_type="diag").fit(X)
+    narrow = GaussianMixture(covariance_type="diag").fit(X[:, :3])
+    with pytest.raises(ValueError, match="in_density has 6 features but out_density 3"):
+        remedies.out_density_dominates(wide, narrow)

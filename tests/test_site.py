@@ -6,9 +6,11 @@ machine already has (``scripts/find_chromium.py``: ``$CHROMIUM``, then ``chromiu
 ``chromium-browser``, ``google-chrome``, ``google-chrome-stable``, ``microsoft-edge`` on the
 PATH, then the macOS applications; never a browser download); one page is also opened from disk,
 as a reader does. Every page is opened again on a phone's screen (390 x 844): both sidebar
-buttons open their panels, and nothing is wider than the screen. Every request that would leave the machine is reported (and cannot succeed: the browser
-resolves no host name but 127.0.0.1), so the checks also show that the site works offline,
-equations included. A full-page screenshot of every page is saved in
+buttons open their panels. At 390 and at 1,280 px nothing is wider than the screen or cut off
+(what is wider than the text column scrolls inside its own box) and figures fit the column.
+Every request that would leave the machine is reported (and cannot succeed: the browser resolves
+no host name but 127.0.0.1), so the checks also show that the site works offline, equations
+included. A full-page screenshot of every page is saved in
 ``benchmarks/screenshots/site/`` (emptied first) for a person to look at.
 """
 
@@ -126,9 +128,19 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def _say(request, line: str) -> None:
+    """Print a line to the terminal now, past pytest's capture (what the site test is doing)."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
+
+
 @pytest.fixture(scope="module")
-def built_site() -> Path:
+def built_site(request) -> Path:
     """``_build/html``, built from scratch by ``site/build.py`` with warnings as errors."""
+    _say(request, "\nsite test: building the site with site/build.py (15-50 s) ...")
     result = subprocess.run(
         [sys.executable, str(REPOSITORY / "site" / "build.py")],
         cwd=REPOSITORY, capture_output=True, text=True, check=False,
@@ -166,11 +178,7 @@ def browser(request):
         found = find_chromium.find_chromium()
     except find_chromium.BrowserNotFound as error:
         pytest.fail(str(error))
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(f"\nsite test: browser {found.describe()}")
+    _say(request, f"\nsite test: browser {found.describe()}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -263,11 +271,7 @@ def visits(browser_context, site_url: str, request) -> dict[str, PageVisit]:
         page_path: _visit(browser_context, site_url, page_path, screenshot=page_path not in REDIRECTS)
         for page_path in expected_pages()
     }
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(f"\nsite test: a screenshot of every page is in {SCREENSHOTS}/")
+    _say(request, f"\nsite test: a screenshot of every page is in {SCREENSHOTS}/")
     return result
 
 
@@ -381,6 +385,23 @@ def test_the_site_opens_from_the_file_system(browser_context, built_site: Path):
     assert 0 < visit.equations == visit.rendered_equations
 
 
+def test_served_the_search_shows_a_snippet_of_each_result(browser_context, site_url: str):
+    """Served over HTTP (as the README and ``make run`` say to, for this), the search page lists
+    the pages that hold a word with a snippet of text from each; from the disk it cannot read
+    the pages to cut snippets from."""
+    page = browser_context.new_page()
+    try:
+        page.goto(site_url + "search.html?q=margin", wait_until="load")
+        page.wait_for_function("() => document.querySelectorAll('#search-results li').length > 0"
+                               " && document.querySelector('#search-results p.context') !== null")
+        results = page.evaluate("""() => Array.from(document.querySelectorAll('#search-results li'),
+            item => (item.querySelector('p.context') || {}).textContent || '')""")
+    finally:
+        page.close()
+    assert len(results) >= 2, results
+    assert any("margin" in snippet.lower() for snippet in results), results
+
+
 # --- On a phone, and the way from the site to the code -------------------------------------------
 
 # Every element a reader can use to search, as the page shows it (hidden ones excluded).
@@ -392,13 +413,50 @@ VISIBLE_SEARCH_BOXES = """() => Array.from(document.querySelectorAll(
             && !element.closest("dialog:not([open])");
     }).length"""
 
-DESCRIBE_LAYOUT = """() => ({
-    pageWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-    screenWidth: window.innerWidth,
-    figures: Array.from(document.querySelectorAll(".cell_output > img")).map(image => ({
-        src: image.getAttribute("src"), shown: image.getBoundingClientRect().width,
-        natural: image.naturalWidth})),
-})"""
+# How a page fits its screen, measured against the viewport the page is laid out in
+# (``document.documentElement.clientWidth``: the screen's width less a vertical scrollbar). Every
+# visible element of the page's main area must lie within the screen, or within the nearest box
+# that clips it (``overflow-x`` other than visible) if that box scrolls; an element past the edge
+# of a box that does not scroll is cut off. Left out: the sidebars (off screen until a button
+# opens them: the test above) and what is hidden from sight by design, for screen readers only
+# (MathJax's assistive MathML; a box of 1 px or less, such as a phone's hidden table header).
+DESCRIBE_LAYOUT = """() => {
+    const viewport = document.documentElement.clientWidth;
+    const main = document.querySelector(".bd-main") || document.body;
+    const name = element => element.tagName.toLowerCase()
+        + [...element.classList].slice(0, 2).map(c => "." + c).join("");
+    const overflowX = element => getComputedStyle(element).overflowX;
+    const problems = [];
+    for (const element of main.querySelectorAll("*")) {
+        if (element.closest("mjx-assistive-mml, .bd-sidebar-primary, .bd-sidebar-secondary")) continue;
+        const box = element.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0 || getComputedStyle(element).visibility === "hidden") continue;
+        let clip = element.parentElement;
+        while (clip && clip !== document.documentElement && overflowX(clip) === "visible") {
+            clip = clip.parentElement;
+        }
+        const inScreen = !clip || clip === document.documentElement;
+        const edge = inScreen ? {left: 0, right: viewport, width: viewport, height: 2} : clip.getBoundingClientRect();
+        if (edge.width <= 1 || edge.height <= 1) continue;  // hidden from sight by design
+        if (box.left >= edge.left - 1 && box.right <= edge.right + 1) continue;
+        if (!inScreen && ["auto", "scroll"].includes(overflowX(clip))) continue;  // scrolls in its box
+        const text = (element.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 50);
+        problems.push(`${name(element)} spans ${Math.round(box.left)}-${Math.round(box.right)} px, `
+            + (inScreen ? "past the screen's edge" : `cut off by ${name(clip)}`) + `: "${text}"`);
+    }
+    return {
+        screenWidth: viewport,
+        pageWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+        problems: problems,
+        figures: Array.from(main.querySelectorAll(".cell_output img")).map(image => ({
+            src: image.getAttribute("src"), shown: image.getBoundingClientRect().width,
+            natural: image.naturalWidth, column: image.closest(".cell_output").clientWidth,
+            link: (image.closest("a.full-size-figure") || {}).href || null})),
+        tables: Array.from(main.querySelectorAll(".pst-scrollable-table-container")).map(box => ({
+            width: box.scrollWidth, column: box.clientWidth,
+            heading: (box.querySelector("th") || {}).textContent || ""})),
+    };
+}"""
 
 # The panel a sidebar button opens: pydata-sphinx-theme moves the sidebar into a modal dialog.
 PANEL_STATE = """(dialogId) => {
@@ -461,23 +519,66 @@ def test_on_a_phone_both_menu_buttons_open_their_panels(page_path: str, phone_co
     assert not problems, f"{page_path} on a phone:\n  " + "\n  ".join(problems)
 
 
+@pytest.fixture(scope="module")
+def narrow_context(browser):
+    """A 390 x 844 screen without phone emulation, to measure pages against.
+
+    With ``is_mobile=True`` Chromium widens the layout to the content: a 506 px wide page on the
+    phone context measured ``innerWidth`` 506, so a page wider than the screen passed for one as
+    wide as the screen. Here the layout stays 390 px wide, as on a phone that fits a page to it.
+    """
+    context = browser.new_context(viewport=PHONE)
+    context.set_default_timeout(20_000)
+    yield context
+    context.close()
+
+
+@pytest.mark.parametrize("screen", ["narrow_context", "browser_context"], ids=["390px", "1280px"])
 @pytest.mark.parametrize("page_path", CONTENT_PAGES)
-def test_on_a_phone_no_page_is_wider_than_the_screen_and_figures_keep_their_size(
-    page_path: str, phone_context, site_url: str
+def test_no_page_is_wider_than_the_screen_and_figures_fit_the_column(
+    page_path: str, screen: str, request, site_url: str
 ):
-    """Nothing scrolls the whole page sideways; each figure is shown at its own size (its
-    labels as legible as in Jupyter), inside a box that scrolls sideways when it is wider."""
-    page = _open(phone_context, site_url + page_path)
+    """Nothing scrolls the whole page sideways and nothing is cut off: what is wider than the text
+    column scrolls inside its own box (code, printed output, DataFrames, a long formula) or
+    shrinks to it. Figures are scaled to the column, each a link to its full-size image; on a
+    phone the site's own tables show each row as a block instead of scrolling."""
+    page = _open(request.getfixturevalue(screen), site_url + page_path)
     try:
         layout = page.evaluate(DESCRIBE_LAYOUT)
     finally:
         page.close()
-    assert layout["pageWidth"] <= layout["screenWidth"], (
-        f"{page_path} is {layout['pageWidth']} px wide on a {layout['screenWidth']} px screen"
-    )
-    shrunk = [f"{figure['src']}: {figure['shown']:.0f} of {figure['natural']} px"
-              for figure in layout["figures"] if figure["shown"] < figure["natural"] - 1]
-    assert not shrunk, f"{page_path}: figures shrunk on a phone:\n  " + "\n  ".join(shrunk)
+    width = layout["screenWidth"]
+    problems = list(layout["problems"])
+    if layout["pageWidth"] > width:
+        problems.insert(0, f"the page is {layout['pageWidth']} px wide on a {width} px screen")
+    for figure in layout["figures"]:
+        if figure["shown"] > figure["column"] + 1:
+            problems.append(f"figure {figure['src']} is shown {figure['shown']:.0f} px wide in a "
+                            f"{figure['column']} px column")
+        if not (figure["link"] or "").endswith(figure["src"].lstrip("./")):
+            problems.append(f"figure {figure['src']} is no link to its full-size image ({figure['link']})")
+    if width < 600:
+        problems += [f"the table headed {table['heading']!r} is {table['width']} px wide in a "
+                     f"{table['column']} px column" for table in layout["tables"]
+                     if table["width"] > table["column"] + 1]
+    assert not problems, f"{page_path} at {width} px:\n  " + "\n  ".join(problems)
+
+
+def test_on_a_phone_figures_are_scaled_and_a_tap_opens_one_at_full_size(phone_context, site_url: str):
+    """Notebook 03's figures are drawn wider than a phone: shown smaller, and a tap on one opens
+    its image at full size."""
+    page = _open(phone_context, site_url + NOTEBOOK_PAGES[2])
+    try:
+        figure = page.locator(".cell_output img").first
+        shown, natural = figure.evaluate("image => [image.getBoundingClientRect().width, image.naturalWidth]")
+        assert shown < natural, f"the figure is shown {shown} px wide, its full size {natural} px"
+        figure.scroll_into_view_if_needed()
+        figure.tap()
+        page.wait_for_url(re.compile(r".*\.png$"))
+        opened = page.evaluate("() => document.images[0].naturalWidth")
+    finally:
+        page.close()
+    assert opened == natural
 
 
 def test_the_desktop_hamburger_hides_and_shows_the_navigation(browser_context, site_url: str):

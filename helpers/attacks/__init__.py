@@ -6,11 +6,14 @@ One module per kind of attack; every public name is re-exported here, so
 - :mod:`helpers.attacks.exact` — provably smallest changes of models whose scores are affine in
   the input (L2, L-infinity, inside a pixel box, one pixel), and fools along rays.
 - :mod:`helpers.attacks.milp` — the provably smallest change (L-infinity, L1) that fools a ReLU
-  network, by mixed-integer linear programming (HiGHS through ``scipy.optimize.milp``).
+  network, by mixed-integer linear programming (HiGHS, through ``highspy``).
 - :mod:`helpers.attacks.gradient` — FGSM, PGD and DeepFool, on exact input gradients, and PGD on
   a surrogate margin gradient (for networks whose exact gradient is zero).
+- :mod:`helpers.attacks.sparse` — an attack made for the L1 norm: the elastic-net attack (EAD).
 - :mod:`helpers.attacks.search` — the one-pixel attack (a differential evolution, and a brute force
-  over a grid of values for networks) and valid fool images (L-BFGS-B, evolution).
+  over a grid of values for networks).
+- :mod:`helpers.attacks.fool_images` — valid fool images (L-BFGS-B, evolution), each saying
+  whether it reached its goal and why it stopped.
 - :mod:`helpers.attacks.evaluate` — measurements over a data set (accuracy under attack, the
   smallest FGSM step, the smallest PGD size, DeepFool beside FGSM).
 
@@ -36,6 +39,7 @@ from helpers.attacks.exact import (
     minimal_perturbation_linear_in_box,
     one_pixel_flips_linear,
 )
+from helpers.attacks.fool_images import FOOL_OUTCOMES, FoolImage, evolve_fool_image, fool_image
 from helpers.attacks.gradient import (
     SIGN_RTOL,
     DeepFoolResult,
@@ -46,14 +50,8 @@ from helpers.attacks.gradient import (
     surrogate_pgd,
 )
 from helpers.attacks.milp import ExactMinimum, adversarial_within_relu, minimal_perturbation_relu
-from helpers.attacks.search import (
-    FoolImage,
-    OnePixelResult,
-    evolve_fool_image,
-    fool_image,
-    one_pixel_attack,
-    one_pixel_flips_grid,
-)
+from helpers.attacks.search import OnePixelResult, one_pixel_attack, one_pixel_flips_grid
+from helpers.attacks.sparse import SparseAttack, ead
 
 __all__ = [
     "NORMS",
@@ -74,10 +72,13 @@ __all__ = [
     "pgd",
     "surrogate_pgd",
     "deepfool",
+    "SparseAttack",
+    "ead",
     "OnePixelResult",
     "one_pixel_attack",
     "one_pixel_flips_grid",
     "FoolImage",
+    "FOOL_OUTCOMES",
     "fool_image",
     "evolve_fool_image",
     "starting_image",

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from helpers import gradients
-from helpers._validation import check_features, check_range
+from helpers._validation import check_features, check_in_range, check_numeric, check_range
 
 #: Norms the gradient attacks accept, by name.
 NORMS: dict[str, float] = {"inf": np.inf, "2": 2.0}
@@ -49,20 +49,28 @@ def _check_norm(norm: Any) -> float:
 
 
 def _check_clip(
-    clip: Any, X: np.ndarray | None = None, name: str = "X"
+    clip: Any,
+    X: np.ndarray | None = None,
+    name: str = "X",
+    allow_none: bool = True,
+    scale_fix: str = "divide them by 255, and give eps on that scale",
 ) -> tuple[float, float] | None:
-    if clip is None:
-        return None
-    low, high = check_range(clip, "clip")
-    if X is not None and (X.min() < low or X.max() > high):
-        pixels = " (0-255 pixels? divide them by 255, and give eps on that scale)" if (
-            X.max() > 1.5 and high <= 1) else ""
+    if clip is None and X is not None and _looks_like_8_bit_pixels(X):
         raise ValueError(
-            f"{name} has values in [{X.min():.3g}, {X.max():.3g}], outside clip=({low:g}, "
-            f"{high:g}){pixels}; rescale {name} into clip, or pass the clip range its values "
-            "live in (clip=None only for features without bounds)."
+            f"{name} holds whole numbers from 0 to {X.max():.0f}, like 0-255 pixels, but "
+            "clip=None treats them as features without bounds (the change may leave 0-255); "
+            f"divide {name} by 255 and pass clip=(0, 1), with eps on that scale, or pass "
+            "clip=(0, 255) if the model takes 0-255 pixels."
         )
-    return low, high
+    if X is None:
+        return None if clip is None else check_range(clip, "clip")
+    return check_in_range(X, clip, name, "clip", allow_none=allow_none, scale_fix=scale_fix)
+
+
+def _looks_like_8_bit_pixels(X: np.ndarray) -> bool:
+    """Whole numbers in [0, 255], some above 1: what images of 0-255 pixels hold."""
+    return bool(X.size and X.min() >= 0 and 1 < X.max() <= 255
+                and np.allclose(X, np.round(X), rtol=0, atol=1e-6))
 
 
 def _check_box(
@@ -74,7 +82,7 @@ def _check_box(
             f"clip=None is not possible here: {task} works inside a box of valid values; pass "
             "clip=(low, high), e.g. clip=(0, 1) for pixels in [0, 1]."
         )
-    return _check_clip(clip, X, name)
+    return _check_clip(clip, X, name, allow_none=False, scale_fix="divide them by 255")
 
 
 def starting_image(
@@ -140,7 +148,13 @@ def _check_positive(value: Any, name: str) -> float:
 
 
 def _as_row_values(value: Any, n_samples: int, name: str) -> np.ndarray:
-    values = np.broadcast_to(np.asarray(value, dtype=float), (n_samples,))
+    values = check_numeric(value, name)
+    if values.ndim > 1 or values.size not in (1, n_samples):
+        raise ValueError(
+            f"{name} must be a number or one number per row of X, shape ({n_samples},); got "
+            f"shape {values.shape}."
+        )
+    values = np.broadcast_to(values, (n_samples,))
     if np.any(np.isnan(values)) or np.any(values < 0):
         raise ValueError(f"{name} must be >= 0 for every row (inf: unknown); got {value!r}.")
     return values

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from helpers import network
-from helpers._validation import check_features, check_grid, check_labels, check_range
-from helpers.attacks._checks import _check_box
+from helpers._validation import check_features, check_grid, check_labels
+from helpers.attacks._checks import _check_box, _check_clip
 from helpers.grids import distance_to_data, most_confident_direction, probability_along_ray
 from helpers.linear import linear_scores
 
@@ -188,12 +188,7 @@ def minimal_linf_perturbation_linear(
     if not overshoot >= 0:
         raise ValueError(f"overshoot must be >= 0; got {overshoot!r}.")
     if clip is not None:
-        low, high = check_range(clip, "clip")
-        if X.min() < low or X.max() > high:
-            raise ValueError(
-                f"X lies outside clip={clip!r} (values from {X.min():.3g} to {X.max():.3g}); "
-                "clip X first or widen the box."
-            )
+        low, high = _check_clip(clip, X, scale_fix="divide them by 255")
     scores = X @ W.T + b
     rows = np.arange(len(X))
     predicted = scores.argmax(axis=1)
@@ -271,12 +266,7 @@ def minimal_perturbation_linear_in_box(
     """
     W, b = linear_scores(model)
     X = check_features(X, n_features=W.shape[1], allow_1d=True)
-    low, high = check_range(clip, "clip")
-    if X.min() < low or X.max() > high:
-        raise ValueError(
-            f"X lies outside clip={clip!r} (values from {X.min():.3g} to {X.max():.3g}); "
-            "clip X first or widen the box."
-        )
+    low, high = _check_box(clip, X, "X", "minimal_perturbation_linear_in_box")
     if not overshoot >= 0:
         raise ValueError(f"overshoot must be >= 0; got {overshoot!r}.")
     scores = X @ W.T + b

@@ -5,16 +5,18 @@ A ReLU network is linear wherever no hidden unit changes sign, so "is there an `
 mixed-integer linear program: one binary variable per hidden unit that may change sign, and
 linear constraints for everything else (Tjeng, Xiao and Tedrake, "Evaluating robustness of
 neural networks with mixed integer programming", ICLR 2019: MIPVerify, solved there with
-Gurobi). Here the open-source solver HiGHS solves it, through ``scipy.optimize.milp``.
+Gurobi). Here the open-source solver HiGHS solves it, through its Python interface ``highspy``.
 
 The encoding follows MIPVerify:
 
-1. The search box: the pixel box cut to the ball of radius ``eps_high`` around ``x``, where
-   ``eps_high`` is a size at which an attack (PGD) already fooled the network, so the answer is
-   at most that and most units keep one sign inside the box.
-2. Bounds ``l <= z <= u`` on every hidden unit's pre-activation ``z`` over the box: interval
-   arithmetic, then, layer by layer, the smallest and largest ``z`` of each unit that the
-   intervals leave undecided over the linear-programming (LP) relaxation of the layers below.
+1. The search region: the pixel box cut to the ball of radius ``eps_high`` around ``x``, where
+   ``eps_high`` is the size of a change known to fool the network (an attack's: PGD for
+   L-infinity, the elastic-net attack for L1), first moved to the smallest change inside its
+   own linear region (one LP), so the answer is at most that and most units keep one sign.
+2. Bounds ``l <= z <= u`` on every hidden unit's pre-activation ``z`` over the region: exact
+   for the first layer (over an L1 ball a fractional knapsack), interval arithmetic above it,
+   then, layer by layer, the smallest and largest ``z`` of each unit that the intervals leave
+   undecided over the linear-programming (LP) relaxation of the layers below.
 3. A unit with ``l >= 0`` is always on (``a = z``), one with ``u <= 0`` always off (``a = 0``);
    only the others get a binary ``d`` and the big-M constraints
    ``a >= z, a >= 0, a <= u d, a <= z - l (1 - d)``, exact for ``d`` in {0, 1}. A unit of
@@ -25,13 +27,14 @@ The encoding follows MIPVerify:
    to it, so the bounds of its units are tightened again by LP with the row
    "``logit_class - logit_predicted >= margin``" added, round after round over the relaxation
    of the bounds found before, until a round fixes no further unit's sign. More units get a
-   fixed sign, fewer binaries are left, and a class that no change in the box reaches is ruled
-   out by LP alone. The classes are solved in turn, the likeliest first, each capped by the
-   best size found so far.
+   fixed sign, fewer binaries are left, and a class that no change in the region reaches is
+   ruled out by LP alone. The class the known change reaches is solved first, then the others,
+   the likeliest first, each capped by the best size found so far.
 
+Everything done for a row — the refinement of the known change, the bounds, the programs —
+stops at the row's time limit; a row it stops keeps the best fooling change known and says so.
 The L-infinity and L1 norms of the change keep the program linear. L2 would make the objective
-quadratic, which HiGHS (``scipy.optimize.milp``) does not solve as a mixed-integer program, so it
-is not offered.
+quadratic, which HiGHS does not solve as a mixed-integer program, so it is not offered.
 """
 
 from __future__ import annotations
@@ -46,9 +49,9 @@ from sklearn.neural_network import MLPClassifier
 from helpers import gradients
 from helpers._validation import check_features, check_range
 from helpers.attacks._checks import _as_row_values, _check_choice, _check_in_box, _check_positive
-from helpers.attacks._milp_encoding import (_add_target_row, _network_program, _program_reaching,
-                                            _Region)
-from helpers.attacks.evaluate import smallest_pgd
+from helpers.attacks._milp_encoding import (Region, add_target_row, network_program,
+                                            predicted_index)
+from helpers.attacks._milp_search import attack_start, change_size, search_row
 from helpers.network import check_network
 
 #: The norms of the change the exact search handles (both keep the program linear).
@@ -57,9 +60,6 @@ EXACT_NORMS: tuple[str, str] = ("inf", "1")
 BOUND_METHODS: tuple[str, str] = ("lp", "interval")
 #: How the other class is chosen: one program per class, or one program with a disjunction.
 FORMULATIONS: tuple[str, str] = ("per target", "disjunction")
-#: How often a row whose change the network does not misclassify is searched for again, each
-#: time with ten times the margin.
-MARGIN_RETRIES: int = 2
 
 @dataclass(frozen=True)
 class ExactMinimum:
@@ -71,26 +71,27 @@ class ExactMinimum:
         ``"inf"`` or ``"1"``: the norm in which ``eps`` measures the change.
     eps : ndarray of shape (n_samples,)
         The smallest size of a fooling change: proven where ``status`` is ``"optimal"`` (to the
-        relative gap ``mip_rel_gap``), otherwise the best found (``inf`` if none).
+        relative gap ``mip_rel_gap``), otherwise the best fooling change known (the solver's or
+        the attack's that started the search); ``inf`` only where none is known.
     x_adv : ndarray of shape (n_samples, n_features)
         A changed row of size ``eps``, inside the pixel box, that the network classifies as
-        ``target``; NaN where none was found.
+        ``target``; NaN where none is known.
     target : ndarray of shape (n_samples,), dtype object
-        The class predicted at ``x_adv`` (None where none was found).
+        The class predicted at ``x_adv`` (None where none is known).
     status : ndarray of shape (n_samples,), dtype object
-        ``"optimal"``: ``eps`` is proven minimal. ``"time limit"``: the solver stopped first
-        (or, rarely, the change verified with a larger margin is not within the gap of the
-        first proof); ``eps`` is only an upper bound and ``lower_bound`` what is proven — never
-        an exact answer. ``"no adversarial"``: proven that nothing in the pixel box fools the network.
-        ``"unverified"``: the solver's ``x_adv`` is not misclassified when the network itself
-        predicts it (the solver's tolerances exceeded ``margin``), also after searching again
-        with larger margins; not an exact answer either.
+        ``"optimal"``: ``eps`` is proven minimal. ``"time limit"``: the time ran out first (or,
+        rarely, the change verified with a larger margin is not within the gap of the first
+        proof); ``eps`` is only an upper bound and ``lower_bound`` what is proven — never an
+        exact answer. ``"no adversarial"``: proven that nothing in the pixel box fools the
+        network. ``"unverified"``: the solver's ``x_adv`` is not misclassified when the network
+        itself predicts it (the solver's tolerances exceeded ``margin``), also after searching
+        again with larger margins, and no other fooling change is known; not an exact answer
+        either.
     lower_bound, upper_bound : ndarray of shape (n_samples,)
-        The smallest fooling change lies between them: the lower bound is the solver's proof,
-        the upper bound the size of ``x_adv`` or, where the time ran out first, the
-        ``upper_bound`` the search started from (an attack's size), if smaller.
+        The smallest fooling change lies between them: the lower bound is the solver's proof
+        (0 where the time ran out before any), the upper bound the size of ``x_adv``.
     solve_time : ndarray of shape (n_samples,)
-        Wall time per row in seconds (bounds and every program).
+        Wall time per row in seconds (the known change's refinement, bounds, every program).
     n_binaries : ndarray of shape (n_samples,), dtype int
         Hidden units whose sign the bounds left open: one binary variable each (with one
         program per class, the most that any of the row's programs needed).
@@ -139,132 +140,6 @@ def _check_exact_norm(norm: Any) -> str:
     return key
 
 
-def _solve_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: str,
-               formulation: str, time_limit: float, margin: float, mip_rel_gap: float) -> dict:
-    """The exact search for one row; a dict of the :class:`ExactMinimum` fields."""
-    start = time.perf_counter()
-    predicted = int(gradients.logits(model, x0[None, :]).argmax())
-    network = _network_program(model, region, method, margin,
-                               with_size=formulation == "disjunction")
-    n = len(x0)
-    n_binaries = network.n_binaries
-    best = {"eps": np.inf, "x": None}
-    lower_bounds: list[float] = []
-    timed_out = False
-
-    def remaining() -> float:
-        return time_limit - (time.perf_counter() - start)
-
-    def record(result, cap: float) -> None:
-        nonlocal timed_out
-        if result.status == 2:  # nothing of size <= cap reaches this target
-            lower_bounds.append(cap)
-            return
-        dual = result.mip_dual_bound if result.mip_dual_bound is not None else result.fun
-        if result.status == 0:
-            lower_bounds.append(min(dual, result.fun))
-        else:
-            timed_out = True
-            lower_bounds.append(dual if dual is not None and np.isfinite(dual) else 0.0)
-        if result.x is not None and result.fun < best["eps"]:
-            best["eps"], best["x"] = result.fun, result.x[:n]
-
-    if formulation == "per target":
-        # the likeliest target first (largest reachable margin): its answer caps the others
-        n_binaries = 0
-        for t in network.targets:
-            cap = min(best["eps"], region.eps_high)
-            if remaining() <= 0:  # no time left for this class: nothing proven about it
-                timed_out = True
-                lower_bounds.append(region.eps_low)
-                continue
-            encoded = _program_reaching(model, region, network, t, method, margin)
-            if encoded is None:  # no change in the box reaches this target
-                lower_bounds.append(cap)
-                continue
-            n_binaries = max(n_binaries, encoded.n_binaries)
-            trial, sizes = encoded.program, encoded.norm_columns
-            trial.rows(np.ones((1, len(sizes))), sizes, -np.inf, cap)
-            record(trial.solve(trial.objective(sizes, 1.0), True, remaining(), mip_rel_gap), cap)
-    elif network.targets:
-        trial, targets = network.program.copy(), network.targets
-        s = trial.variables(np.zeros(len(targets)), np.ones(len(targets)), integer=True)
-        trial.rows(np.ones((1, len(s))), s, 1.0, np.inf)
-        columns = network.activations.columns
-        for t, s_t in zip(targets, s):  # s_t = 1 forces logit_t - logit_predicted >= margin
-            trial.rows(np.array([np.append(network.margins[t], network.d_low[t] - margin)]),
-                       np.append(columns, s_t), network.d_low[t] - network.offsets[t], np.inf)
-        record(trial.solve(trial.objective(network.norm_columns, 1.0), True, remaining(),
-                           mip_rel_gap), region.eps_high)
-    if not network.targets:
-        lower_bounds.append(region.eps_high)
-    elapsed = time.perf_counter() - start
-    lower = min(lower_bounds) if lower_bounds else region.eps_high
-    if best["x"] is None:
-        status = "time limit" if timed_out else "no adversarial"
-        return {"eps": np.inf, "x_adv": np.full(n, np.nan), "target": None, "status": status,
-                "lower_bound": lower, "upper_bound": np.inf, "solve_time": elapsed,
-                "n_binaries": n_binaries}
-    low_box, high_box = region.box
-    x_adv = np.clip(best["x"], low_box, high_box)
-    change = np.abs(x_adv - x0)
-    eps = change.max() if region.norm == "inf" else change.sum()
-    new_class = int(gradients.logits(model, x_adv[None, :]).argmax())
-    status = "time limit" if timed_out else "optimal"
-    if new_class == predicted:  # within the solver's tolerances, but not for the network itself
-        status = "unverified"
-    return {"eps": eps, "x_adv": x_adv, "target": model.classes_[new_class],
-            "status": status,
-            "lower_bound": min(lower, eps), "upper_bound": eps, "solve_time": elapsed,
-            "n_binaries": n_binaries}
-
-
-def _search_row(model: MLPClassifier, x0: np.ndarray, region: _Region, method: str,
-                formulation: str, time_limit: float, margin: float, mip_rel_gap: float) -> dict:
-    """The exact search for one row, in the box of the attack's size (or, if that box holds no
-    fooling change after all, in the whole pixel box).
-
-    A change that the solver finds but the network does not misclassify (``"unverified"``: the
-    solver's tolerances exceeded ``margin``) is searched for again with ten times the margin,
-    up to :data:`MARGIN_RETRIES` times within the time limit. The first search's lower bound
-    still holds (a larger margin only removes changes); the row is ``"optimal"`` when the
-    verified change's size is within ``mip_rel_gap`` of it.
-    """
-    full = _full_radius(x0, region.norm, region.clip)
-    # a little room beyond the attack's size: its change must stay feasible with the margin
-    high = min(region.eps_high * (1 + 1e-3) + 1e-6, full)
-    box = _Region(x0, region.norm, region.eps_low, high, region.clip)
-    result = _solve_row(model, x0, box, method, formulation, time_limit, margin, mip_rel_gap)
-    if result["status"] == "no adversarial" and high < full:
-        box = _Region(x0, region.norm, region.eps_low, full, region.clip)
-        result = _solve_after(result, model, x0, box, method, formulation, time_limit, margin,
-                              mip_rel_gap)
-    lower = result["lower_bound"]
-    for _ in range(MARGIN_RETRIES):
-        if result["status"] != "unverified" or result["solve_time"] >= time_limit:
-            break
-        margin *= 10.0
-        result = _solve_after(result, model, x0, box, method, formulation, time_limit, margin,
-                              mip_rel_gap)
-        result["lower_bound"] = lower = min(lower, result["lower_bound"])
-        if result["status"] == "optimal" and result["eps"] - lower > mip_rel_gap * result["eps"]:
-            result["status"] = "time limit"  # verified, but not proven within the gap
-    if result["status"] == "time limit":  # what the attack found still holds
-        result["upper_bound"] = min(result["upper_bound"], region.eps_high)
-    return result
-
-
-def _solve_after(previous: dict, model: MLPClassifier, x0: np.ndarray, region: _Region,
-                 method: str, formulation: str, time_limit: float, margin: float,
-                 mip_rel_gap: float) -> dict:
-    """:func:`_solve_row` with the time ``previous`` left, its time added to the result's."""
-    spent = previous["solve_time"]
-    result = _solve_row(model, x0, region, method, formulation, max(time_limit - spent, 1e-3),
-                        margin, mip_rel_gap)
-    result["solve_time"] += spent
-    return result
-
-
 def adversarial_within_relu(
     model: MLPClassifier,
     X: Any,
@@ -292,7 +167,7 @@ def adversarial_within_relu(
     norm : {np.inf, 1}, default np.inf
     bounds : {"lp", "interval"}, default "lp"
     time_limit : float, default 60
-        Seconds per row.
+        Seconds per row, bounds included.
     margin : float, default 1e-6
     clip : (low, high), default (0, 1)
 
@@ -318,19 +193,16 @@ def adversarial_within_relu(
     sizes = _as_row_values(eps, len(X), "eps")
     answers = []
     for x0, size in zip(X, sizes):
-        start = time.perf_counter()
-        network = _network_program(model, _Region(x0, norm, 0.0, float(size), clip), bounds,
-                                   margin)
+        region = Region(x0, norm, 0.0, float(size), clip, time.perf_counter() + time_limit)
+        network = network_program(model, region, bounds, margin)
         answer = "none"
         for t in network.targets:
             trial = network.program.copy()
-            _add_target_row(trial, network.activations, network.logit_margin, t, margin)
-            left = time_limit - (time.perf_counter() - start)
-            found = trial.solve(np.zeros(trial.n_columns), True, left)
+            add_target_row(trial, network.activations, network.logit_margin, t, margin)
+            found = trial.solve(np.zeros(trial.n_columns), True, region.left())
             if found.status == 0:
-                x_adv = np.clip(found.x[:len(x0)], *clip)
-                fooled = gradients.logits(model, x_adv[None, :]).argmax() != \
-                    gradients.logits(model, x0[None, :]).argmax()
+                x_adv = np.clip(network.input.at(found.x), *clip)
+                fooled = predicted_index(model, x_adv) != predicted_index(model, x0)
                 answer = "adversarial" if fooled else "time limit"
                 break
             if found.status != 2:
@@ -338,24 +210,6 @@ def adversarial_within_relu(
                 break
         answers.append(answer)
     return np.array(answers, dtype=object)
-
-
-def _attack_sizes(model: MLPClassifier, X: np.ndarray, labels: np.ndarray, norm: str,
-                  clip: tuple[float, float]) -> np.ndarray:
-    """Per row, the smaller size of two PGD searches (log-loss, and surrogate margin)."""
-    sizes = np.full(len(X), np.inf)
-    for loss in ("log-loss", "surrogate margin"):
-        found = smallest_pgd(model, X, labels, clip=clip, loss=loss)
-        size = np.abs(found.delta)
-        size = size.max(axis=1) if norm == "inf" else size.sum(axis=1)
-        sizes = np.minimum(sizes, np.where(found.fooled, size, np.inf))
-    return sizes
-
-
-def _full_radius(x0: np.ndarray, norm: str, clip: tuple[float, float]) -> float:
-    """A radius whose ball contains the whole box ``clip``."""
-    reach = np.maximum(x0 - clip[0], clip[1] - x0)
-    return float(reach.max() if norm == "inf" else reach.sum())
 
 
 def minimal_perturbation_relu(
@@ -370,15 +224,17 @@ def minimal_perturbation_relu(
     margin: float = 1e-6,
     mip_rel_gap: float = 1e-4,
     clip: tuple[float, float] = (0.0, 1.0),
+    x_fooling: Any = None,
 ) -> ExactMinimum:
     """Exact smallest change (L-infinity or L1) that makes a ReLU network predict another class.
 
     For each row ``x``: the smallest ``eps`` such that some ``x'`` with ``||x' - x|| <= eps`` and
     ``clip[0] <= x' <= clip[1]`` gets a logit of another class at least ``margin`` above the
     logit of the class predicted at ``x`` — so ``x'`` is classified as another class. Solved to
-    proven optimality by mixed-integer linear programming (MIPVerify's encoding, HiGHS through
-    ``scipy.optimize.milp``; see the module's docstring), unless ``time_limit`` stops it first:
-    such a row's ``status`` says so and its ``eps`` is only an upper bound.
+    proven optimality by mixed-integer linear programming (MIPVerify's encoding, HiGHS; see the
+    module's docstring), unless ``time_limit`` stops it first: such a row's ``status`` says so,
+    its ``eps`` is the best fooling change known (an upper bound) and ``lower_bound`` what is
+    proven.
 
     Parameters
     ----------
@@ -388,37 +244,41 @@ def minimal_perturbation_relu(
         Rows inside ``clip``.
     norm : {np.inf, 1}, default np.inf
     upper_bound : float or array-like of shape (n_samples,), optional
-        A size (in ``norm``) at which a change is known to fool each row, for example an
-        attack's; the search box is cut to that ball. None: found here by PGD (the smaller of
-        :func:`smallest_pgd`'s two searches, the log-loss and the surrogate margin, which also
-        moves rows whose gradient is zero; for L1 the L1 size of that PGD change). ``inf``:
-        search the whole box. A row whose bound turns out too small is searched again in the
-        whole box.
+        A size (in ``norm``) at which a change is known to fool each row; the search box is cut
+        to that ball. ``inf``: search the whole box. A row whose bound turns out too small is
+        searched again in the whole box. None (and no ``x_fooling``): an attack made for the
+        norm finds one here, for all rows at once before the rows' time limits start: for
+        L-infinity PGD (:func:`smallest_pgd` on the log-loss, and on the surrogate margin where
+        that fails or the gradient is exactly zero), for L1 the elastic-net attack
+        (:func:`helpers.attacks.ead`).
     lower_bound : float or array-like of shape (n_samples,), default 0
         A size known to be too small to fool each row (added as a constraint).
     bounds : {"lp", "interval"}, default "lp"
-        Pre-activation bounds: interval arithmetic, then tightened by LP (MIPVerify; with one
-        program per class, again for each class), or interval arithmetic alone.
+        Pre-activation bounds: exact for the first layer, then interval arithmetic, tightened by
+        LP (MIPVerify; with one program per class, again for each class), or intervals alone.
     formulation : {"per target", "disjunction"}, default "per target"
         One program per other class (the likeliest first, each capped by the best size found
         so far; with ``bounds="lp"`` its bounds are tightened again over the changes that reach
         that class, see the module's docstring), or one program with a binary per other class
-        choosing which one to reach. ``benchmarks/exact.py`` measures both
-        (``benchmarks/results/exact.md``). With one program, a time limit still leaves a lower
-        bound over all classes; one program per class spends it on the first.
+        choosing which one to reach. ``benchmarks/exact.py`` measures both.
     time_limit : float, default 60
-        Seconds per row for all its programs.
+        Seconds per row for everything done for it: the known change's refinement, the bounds
+        and every program.
     margin : float, default 1e-6
         How far the other class's logit must exceed the predicted one's at ``x'``, so that the
-        prediction changes despite the solver's tolerances (about 1e-7; on one digit of 200 in
-        ``benchmarks/exact.py`` the logit was off by 5e-6). A row whose ``x'`` the network does
-        not misclassify is searched for again with ten times the margin (twice at most).
+        prediction changes despite the solver's tolerances (about 1e-7). A row whose ``x'`` the
+        network does not misclassify is searched for again with ten times the margin (twice at
+        most).
     mip_rel_gap : float, default 1e-4
         Relative gap between the best size found and the proven lower bound at which HiGHS
-        declares a program solved (its default). Smaller gaps approach the solver's tolerances
-        (about 1e-7 on sizes near 0.01) and made solves several times slower here.
+        declares a program solved (its default).
     clip : (low, high), default (0, 1)
         The box ``x'`` must stay in (pixels).
+    x_fooling : array-like of shape (n_samples, n_features), optional
+        Rows known to fool the network (an attack's changes; NaN rows where none is known).
+        Each is first moved to the smallest change inside its own linear region of the network
+        (a linear program), whose size starts the search (with ``upper_bound``, the smaller);
+        where the solver does not finish, the better of it and the solver's best is returned.
 
     Returns
     -------
@@ -432,8 +292,9 @@ def minimal_perturbation_relu(
         If ``model`` is not an ``MLPClassifier``.
     ValueError
         If its activation is not ReLU, the norm is not L-infinity or L1 (L2 is named: it is not
-        a linear program), ``X`` has the wrong shape or lies outside ``clip``, a bound is
-        negative, ``lower_bound`` exceeds ``upper_bound`` (reversed), or an option is unknown.
+        a linear program), ``X`` or ``x_fooling`` has the wrong shape or lies outside ``clip``,
+        a bound is negative, ``lower_bound`` exceeds ``upper_bound`` (reversed), or an option is
+        unknown.
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
@@ -448,20 +309,29 @@ def minimal_perturbation_relu(
     margin = _check_positive(margin, "margin")
     mip_rel_gap = _check_positive(mip_rel_gap, "mip_rel_gap")
     lower = _as_row_values(lower_bound, len(X), "lower_bound")
-    if upper_bound is not None:
-        upper = _as_row_values(upper_bound, len(X), "upper_bound")
-    if upper_bound is not None and np.any(lower > upper):
+    upper = np.full(len(X), np.inf) if upper_bound is None else \
+        _as_row_values(upper_bound, len(X), "upper_bound")
+    if np.any(lower > upper):
         row = int(np.flatnonzero(lower > upper)[0])
         raise ValueError(
             f"lower_bound > upper_bound for row {row} ({lower[row]:g} > {upper[row]:g}): the "
             "bounds are reversed; swap them."
         )
-    if upper_bound is None:
+    if x_fooling is not None:
+        known = _check_fooling_rows(x_fooling, X, clip)
+    elif upper_bound is None:
         labels = model.classes_[gradients.logits(model, X).argmax(axis=1)]
-        upper = np.maximum(_attack_sizes(model, X, labels, norm, clip), lower)
-    rows = [_search_row(model, x0, _Region(x0, norm, low, high, clip), bounds, formulation,
-                        time_limit, margin, mip_rel_gap)
-            for x0, low, high in zip(X, lower, upper)]
+        known = attack_start(model, X, labels, norm, clip)
+    else:
+        known = np.full(X.shape, np.nan)
+    rows = []
+    for x0, low, high, x_known in zip(X, lower, upper, known):
+        usable = not np.isnan(x_known).any()
+        if usable:
+            high = min(high, change_size(x_known - x0, norm))
+        rows.append(search_row(model, x0, Region(x0, norm, low, max(high, low), clip), bounds,
+                                formulation, time_limit, margin, mip_rel_gap,
+                                x_known if usable else None))
     return ExactMinimum(
         norm=norm,
         eps=np.array([r["eps"] for r in rows]),
@@ -473,3 +343,21 @@ def minimal_perturbation_relu(
         solve_time=np.array([r["solve_time"] for r in rows]),
         n_binaries=np.array([r["n_binaries"] for r in rows], dtype=int),
     )
+
+
+def _check_fooling_rows(x_fooling: Any, X: np.ndarray, clip: tuple[float, float]) -> np.ndarray:
+    """``x_fooling`` as an array of X's shape, each row inside ``clip`` or all NaN."""
+    rows = np.asarray(x_fooling, dtype=float)
+    if rows.shape != X.shape:
+        raise ValueError(
+            f"x_fooling must have the shape of X, {X.shape} (one changed row per row of X, NaN "
+            f"where none is known); got {rows.shape}."
+        )
+    missing = np.isnan(rows)
+    if np.any(missing.any(axis=1) & ~missing.all(axis=1)):
+        raise ValueError("x_fooling has rows that are partly NaN; a row is either a whole "
+                         "changed row or all NaN (none known).")
+    known = rows[~missing.any(axis=1)]
+    if len(known):
+        _check_in_box(known, clip)
+    return rows

@@ -202,6 +202,12 @@ def logit_bounds(
     -------
     lower, upper : ndarray of shape (n_boxes, n_output_units)
         Bounds on the output layer's pre-activations (the logits; one column for two classes).
+
+    Raises
+    ------
+    ValueError
+        If ``start`` is the output layer, ``low`` or ``high`` is not a finite array of the
+        layer's width, they differ in shape, or a lower corner lies above its upper corner.
     """
     check_network(model)
     start = check_layer(model, start, "start")
@@ -209,7 +215,22 @@ def logit_bounds(
     if start == output:
         raise ValueError(f"start={start} is the output layer; use a layer from 0 to {output - 1}.")
     hidden = ACTIVATIONS[model.activation]
-    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    width = layer_sizes(model)[start]
+    low = check_features(low, width, name="low")
+    high = check_features(high, width, name="high")
+    if low.shape != high.shape:
+        raise ValueError(
+            f"low and high must have the same shape, one row per box; got {low.shape} and "
+            f"{high.shape}."
+        )
+    reversed_ = np.argwhere(low > high)
+    if len(reversed_):
+        box, unit = reversed_[0]
+        raise ValueError(
+            f"low lies above high in {len(reversed_)} place(s), e.g. box {box}, unit {unit}: "
+            f"{low[box, unit]:.6g} > {high[box, unit]:.6g}; pass each box's lower corner as low "
+            "and its upper corner as high (np.minimum and np.maximum of the two)."
+        )
     for k in range(start, output):
         centre = (low + high) / 2 @ model.coefs_[k] + model.intercepts_[k]
         radius = (high - low) / 2 @ np.abs(model.coefs_[k])
@@ -239,9 +260,27 @@ def box_keeps_class(
     ndarray of shape (n_boxes,), dtype bool
         True where the lower bound of the class's logit beats the upper bound of every other by
         more than rounding (1e-9); False proves nothing.
+
+    Raises
+    ------
+    ValueError
+        As :func:`logit_bounds`, or if ``predicted`` is not one position in ``model.classes_``
+        per box.
     """
     lower, upper = logit_bounds(model, low, high, start)
     predicted = np.asarray(predicted)
+    n_classes = len(model.classes_)
+    if predicted.shape != (len(lower),):
+        raise ValueError(
+            f"predicted must hold one class position per box, shape ({len(lower)},); got shape "
+            f"{predicted.shape}."
+        )
+    if predicted.dtype.kind not in "iu" or predicted.min() < 0 or predicted.max() >= n_classes:
+        raise ValueError(
+            f"predicted must hold positions in model.classes_, whole numbers from 0 to "
+            f"{n_classes - 1} (e.g. model.predict_proba(X).argmax(axis=1)), not labels; got "
+            f"values from {predicted.min()!r} to {predicted.max()!r}."
+        )
     if lower.shape[1] == 1:  # two classes: one logit z, the second class exactly where z > 0
         return np.where(predicted == 1, lower[:, 0] > 1e-9, upper[:, 0] < -1e-9)
     rows = np.arange(len(lower))

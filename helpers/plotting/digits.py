@@ -361,7 +361,7 @@ def plot_hidden_layer(
     if int(min_count) != min_count or min_count < 1:
         raise ValueError(f"min_count must be a positive integer; got {min_count!r}.")
     ax = plot_observations(H, y, classes=classes, misclassified=misclassified,
-                           feature_names=HIDDEN_AXES, ax=ax)
+                           feature_names=HIDDEN_AXES, ax=ax, name="H")
     if bounds is not None:
         plot_activation_bounds(bounds, ax=ax)
     if count_within is not None:

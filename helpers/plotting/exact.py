@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers._validation import check_table
+from helpers._validation import check_numeric, check_table
 from helpers.plotting._style import class_colors
 from helpers.plotting.digits import DIGIT_SIDE, plot_digit
 
@@ -36,9 +36,23 @@ def plot_attack_gaps(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Axes
         Points jittered (seeded) around each model's position, coloured by attack, a dashed
         line at 1 (the exact minimum), the y axis logarithmic.
+
+    Raises
+    ------
+    ValueError
+        If ``table`` lacks a column, or its ratios are not numbers > 0 (NaN apart) or all NaN.
     """
     table = check_table(table, ["model", "attack", "ratio"], "table",
                            "a frame of attack sizes divided by exact minima")
+    ratios = check_numeric(table["ratio"], "table['ratio']")
+    if np.all(np.isnan(ratios)):
+        raise ValueError("table['ratio'] is NaN in every row (no attack succeeded): nothing to draw.")
+    if np.any(ratios <= 0):
+        raise ValueError(
+            f"table['ratio'] holds {int(np.sum(ratios <= 0))} value(s) <= 0, but a ratio of two "
+            "sizes is > 0 (and the log axis could not draw it); divide each attack's size by the "
+            "exact minimum."
+        )
     ax = plt.gca() if ax is None else ax
     models = list(dict.fromkeys(table["model"]))
     attacks = list(dict.fromkeys(table["attack"]))

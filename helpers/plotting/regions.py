@@ -44,16 +44,17 @@ def _check_2d(X: Any, name: str = "X") -> np.ndarray:
 
 
 def _scatter_classes(
-    ax: Axes, X: np.ndarray, y: Any, classes: Sequence[Any], **kwargs: Any
+    ax: Axes, X: np.ndarray, y: Any, classes: Sequence[Any], name: str = "X", **kwargs: Any
 ) -> None:
     """One scatter per class, coloured by the class's position in ``classes``."""
     if y is None:
         raise ValueError(
-            "X was given without its labels y; pass y as well (or neither, to draw no observations)."
+            f"{name} was given without its labels y; pass y as well (or neither, to draw no "
+            "observations)."
         )
     y = np.asarray(y)
     if len(y) != len(X):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels; they must match.")
+        raise ValueError(f"{name} has {len(X)} rows but y has {len(y)} labels; they must match.")
     unknown = sorted(set(y.tolist()) - set(list(classes)), key=str)
     if unknown:
         raise ValueError(
@@ -82,6 +83,7 @@ def plot_observations(
     misclassified: Any = None,
     feature_names: Sequence[str] | None = None,
     ax: Axes | None = None,
+    name: str = "X",
 ) -> Axes:
     """Scatter the observations coloured by class, circling the misclassified ones in red.
 
@@ -97,15 +99,17 @@ def plot_observations(
     feature_names : (str, str), optional
         Axis labels.
     ax : Axes, optional
+    name : str, default "X"
+        What the caller calls the points, used in error messages (``plot_hidden_layer``: "H").
 
     Returns
     -------
     Axes
     """
     ax = plt.gca() if ax is None else ax
-    X = _check_2d(X)
+    X = _check_2d(X, name)
     classes = list(np.unique(np.asarray(y))) if classes is None else list(classes)
-    _scatter_classes(ax, X, y, classes)
+    _scatter_classes(ax, X, y, classes, name)
     if misclassified is not None:
         mask = np.asarray(misclassified, dtype=bool)
         if mask.shape != (len(X),):

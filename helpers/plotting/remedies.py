@@ -9,6 +9,23 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from helpers._validation import check_numeric
+
+
+def _check_unit_interval(values: np.ndarray, name: str, what: str) -> None:
+    """Refuse NaN or inf and values outside [0, 1] in ``values`` (called ``name``)."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"{name} holds {int(np.sum(~np.isfinite(values)))} NaN or infinite value(s); "
+            f"{what} are finite, so drop or recompute them."
+        )
+    if values.size and (values.min() < 0 or values.max() > 1):
+        hint = " (percentages? divide them by 100)" if values.max() > 1 else ""
+        raise ValueError(
+            f"{name} holds values from {values.min():.3g} to {values.max():.3g}, but {what} lie "
+            f"in [0, 1]{hint}."
+        )
+
 
 def plot_confidence_along_rays(
     alphas: Any,
@@ -32,18 +49,44 @@ def plot_confidence_along_rays(
     Returns
     -------
     Axes
+
+    Raises
+    ------
+    ValueError
+        If ``alphas`` is not a non-empty 1-D array of finite scales > 0, ``curves`` is empty, a
+        curve has the wrong shape or holds NaN or values outside [0, 1] (percentages, say), or
+        ``n_classes`` is not a whole number >= 2.
+    TypeError
+        If ``curves`` is not a dict.
     """
-    alphas = np.asarray(alphas, dtype=float)
-    if alphas.ndim != 1 or np.any(alphas <= 0):
-        raise ValueError("alphas must be a 1-D array of scales > 0.")
-    ax = plt.gca() if ax is None else ax
+    alphas = check_numeric(alphas, "alphas")
+    if alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas) & (alphas > 0)):
+        raise ValueError(
+            f"alphas must be a non-empty 1-D array of finite scales > 0 (e.g. "
+            f"helpers.ood.HEIN_ALPHAS); got shape {alphas.shape}."
+        )
+    if not isinstance(curves, Mapping):
+        raise TypeError(
+            "curves must be a dict mapping a model's name to its curve, "
+            f"{{'name': ood.confidence_along_rays(model, X, alphas)}}; got {type(curves).__name__}."
+        )
+    if not curves:
+        raise ValueError("curves is empty; pass at least one model's curve, {'name': curve}.")
+    checked = {}
     for name, values in curves.items():
-        values = np.asarray(values, dtype=float)
-        if values.ndim != 2 or values.shape[0] != alphas.size:
+        values = check_numeric(values, f"curves[{name!r}]")
+        if values.ndim != 2 or values.shape[0] != alphas.size or values.shape[1] == 0:
             raise ValueError(
                 f"curves[{name!r}] has shape {values.shape}; expected ({alphas.size}, n_images), "
                 "as helpers.ood.confidence_along_rays returns."
             )
+        _check_unit_interval(values, f"curves[{name!r}]", "highest class probabilities")
+        checked[name] = values
+    if n_classes is not None and (isinstance(n_classes, bool) or not isinstance(
+            n_classes, (int, np.integer)) or n_classes < 2):
+        raise ValueError(f"n_classes must be a whole number >= 2; got {n_classes!r}.")
+    ax = plt.gca() if ax is None else ax
+    for name, values in checked.items():
         low, median, high = np.percentile(values, [10, 50, 90], axis=1)
         (line,) = ax.plot(alphas, median, label=name)
         ax.fill_between(alphas, low, high, color=line.get_color(), alpha=0.15, linewidth=0)
@@ -103,16 +146,32 @@ def plot_evaluation_table(
     Returns
     -------
     Axes
+
+    Raises
+    ------
+    TypeError
+        If ``table``, ``low`` or ``high`` is not a DataFrame.
+    ValueError
+        If ``table`` is empty or holds no number, holds inf or a value outside [0, 1]
+        (percentages, say), a column has no entry in ``higher_is_worse``, or ``low`` and
+        ``high`` do not match it.
     """
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a DataFrame; got {type(table).__name__}.")
+    if table.empty:
+        raise ValueError(
+            f"table is empty (shape {table.shape}); nothing to draw: pass one row per model, "
+            "e.g. what helpers.scorecard.evaluate_models returns."
+        )
     missing = [c for c in table.columns if c not in higher_is_worse]
     if missing:
         raise ValueError(f"higher_is_worse lacks the column(s) {missing}; give one bool each.")
-    values = table.to_numpy(dtype=float)
-    finite = values[np.isfinite(values)]
-    if finite.size and (finite.min() < 0 or finite.max() > 1):
-        raise ValueError("every value must be in [0, 1] (shares, probabilities, AUCs).")
+    values = check_numeric(table, "table")
+    if np.all(np.isnan(values)):
+        raise ValueError("table holds no number to draw: every value is NaN.")
+    for column, column_values in zip(table.columns, values.T):
+        known = column_values[~np.isnan(column_values)]  # NaN is drawn as a blank cell
+        _check_unit_interval(known, f"table[{column!r}]", "shares, probabilities and AUCs")
     if (low is None) != (high is None):
         raise ValueError("give both low and high (a range for every cell), or neither.")
     if low is not None:

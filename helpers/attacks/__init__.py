@@ -40,7 +40,15 @@ from helpers.attacks.exact import (
     one_pixel_flips_linear,
 )
 from helpers.attacks.fool_images import FOOL_OUTCOMES, FoolImage, evolve_fool_image, fool_image
-from helpers.attacks.gradient import DeepFoolResult, deepfool, fgsm, pgd, surrogate_pgd
+from helpers.attacks.gradient import (
+    SIGN_RTOL,
+    DeepFoolResult,
+    deepfool,
+    fgsm,
+    gradient_sign,
+    pgd,
+    surrogate_pgd,
+)
 from helpers.attacks.milp import ExactMinimum, adversarial_within_relu, minimal_perturbation_relu
 from helpers.attacks.search import OnePixelResult, one_pixel_attack, one_pixel_flips_grid
 from helpers.attacks.sparse import SparseAttack, ead
@@ -59,6 +67,8 @@ __all__ = [
     "adversarial_within_relu",
     "DeepFoolResult",
     "fgsm",
+    "gradient_sign",
+    "SIGN_RTOL",
     "pgd",
     "surrogate_pgd",
     "deepfool",

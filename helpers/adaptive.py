@@ -41,7 +41,7 @@ from helpers._validation import (
     check_probability,
     check_range,
 )
-from helpers.attacks import FoolImage, starting_image
+from helpers.attacks import FoolImage, gradient_sign, starting_image
 from helpers.density import ClassConditionalDensity
 from helpers.remedies import DensityGatedClassifier, MeinkeHeinClassifier, unfrozen
 
@@ -343,7 +343,8 @@ def adaptive_pgd(
             gradient[rows] = log_probability_and_gradient(classifier, X_adv[rows], label)[1]
         if detector is not None and density_weight > 0:
             gradient += density_weight * _gate_gradient(detector, X_adv)
-        X_adv = np.clip(X + np.clip(X_adv + step * np.sign(gradient) - X, -eps, eps), low, high)
+        X_adv = np.clip(X + np.clip(X_adv + step * gradient_sign(gradient) - X, -eps, eps),
+                        low, high)
     return X_adv
 
 

@@ -200,10 +200,6 @@ def near_data_detection(
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("attack")
 
 
-#: Gradient components below this share of their row's largest count as 0 in :func:`fgsm_mistakes`.
-SIGN_RTOL: float = 1e-10
-
-
 def fgsm_mistakes(
     model: Any, X: Any, y: Any, eps: float, source: Any = None, clip: tuple[float, float] = (0.0, 1.0)
 ) -> dict[str, Any]:
@@ -214,9 +210,10 @@ def fgsm_mistakes(
     ``eps`` on every pixel in the sign of ``-grad log p(y | x)``
     (:func:`helpers.adaptive.log_probability_and_gradient`) of ``model`` itself, or of
     ``source`` when given (a transferred attack, for models without an input gradient), then is
-    clipped into the pixel box. A gradient component smaller than :data:`SIGN_RTOL` times the
-    largest of its row counts as 0: a density's gradient has components 1e-40 times its largest,
-    whose sign the rounding of the numeric kernels decides (one BLAS thread or two).
+    clipped into the pixel box. The sign is :func:`helpers.attacks.gradient_sign`'s: a component
+    smaller than ``attacks.SIGN_RTOL`` times the largest of its row counts as 0 (a density's
+    gradient has components 1e-40 times its largest, whose sign the rounding of the numeric
+    kernels decides: one BLAS thread or two).
 
     Parameters
     ----------
@@ -260,9 +257,7 @@ def fgsm_mistakes(
     for label in np.unique(y):
         rows = y == label
         gradient = adaptive.log_probability_and_gradient(attacker, X[rows], label)[1]
-        # a component below SIGN_RTOL times the row's largest is rounding, not a direction
-        negligible = np.abs(gradient) <= SIGN_RTOL * np.abs(gradient).max(axis=1, keepdims=True)
-        direction[rows] = -np.where(negligible, 0.0, np.sign(gradient))
+        direction[rows] = -attacks.gradient_sign(gradient)
     X_adv = np.clip(X + eps * direction, *clip)
     proba = model.predict_proba(X_adv)
     accepted = model.accepts(X_adv) if isinstance(model, DensityGatedClassifier) else np.ones(len(X), bool)

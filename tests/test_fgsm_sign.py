@@ -2,14 +2,14 @@
 
 A density's gradient has components 1e-40 times its largest, whose sign the numeric kernels'
 rounding decides (notebook 08's density-gated model: an FGSM error of 0.246 with one BLAS thread,
-0.244 with two). Below SIGN_RTOL times the row's largest a component counts as 0.
+0.244 with two). Below attacks.SIGN_RTOL times the row's largest a component counts as 0.
 """
 
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from helpers import scorecard
+from helpers import attacks, scorecard
 
 
 @pytest.fixture(scope="module")
@@ -44,5 +44,5 @@ def test_a_component_below_the_tolerance_moves_no_pixel(by_second_pixel, monkeyp
 def test_a_component_above_the_tolerance_still_moves_its_pixel(by_second_pixel, monkeypatch):
     model, X, y = by_second_pixel
     monkeypatch.setattr(scorecard.adaptive, "log_probability_and_gradient",
-                        _gradient_with_second_component(1e3 * scorecard.SIGN_RTOL))
+                        _gradient_with_second_component(1e3 * attacks.SIGN_RTOL))
     assert scorecard.fgsm_mistakes(model, X, y, 0.25)["error"] == 1.0

@@ -41,7 +41,7 @@ from helpers._validation import (
     check_probability,
     check_range,
 )
-from helpers.attacks import FoolImage, starting_image
+from helpers.attacks import FoolImage, gradient_sign, starting_image
 from helpers.density import ClassConditionalDensity
 from helpers.remedies import DensityGatedClassifier, MeinkeHeinClassifier, unfrozen
 
@@ -167,7 +167,8 @@ def adaptive_fool_image(
     Returns
     -------
     FoolImage
-        ``probability`` is ``model.predict_proba(image)`` for ``target_class``.
+        ``probability`` is ``model.predict_proba(image)`` for ``target_class``; ``outcome`` is
+        ``"reached"``, ``"plateau"`` (a zero gradient, or no more progress) or ``"budget"``.
 
     Raises
     ------
@@ -207,7 +208,7 @@ def adaptive_fool_image(
             raise StopIteration
 
     if probability(x0) >= confidence:
-        image, n_iter = x0.copy(), 0
+        image, n_iter, out_of_budget = x0.copy(), 0, False
     else:
         search = minimize(
             loss_and_gradient,
@@ -219,6 +220,7 @@ def adaptive_fool_image(
             options={"maxiter": max_iter, "gtol": 1e-14},
         )
         image, n_iter = np.clip(search.x, low, high), int(search.nit)
+        out_of_budget = search.status == 1  # L-BFGS-B's: iterations ran out; else no progress
     reached = probability(image)
     return FoolImage(
         image=image,
@@ -227,6 +229,8 @@ def adaptive_fool_image(
         probability=reached,
         reached=reached >= confidence,
         n_iter=n_iter,
+        outcome=("reached" if reached >= confidence else "budget" if out_of_budget
+                 else "plateau"),
     )
 
 
@@ -339,7 +343,8 @@ def adaptive_pgd(
             gradient[rows] = log_probability_and_gradient(classifier, X_adv[rows], label)[1]
         if detector is not None and density_weight > 0:
             gradient += density_weight * _gate_gradient(detector, X_adv)
-        X_adv = np.clip(X + np.clip(X_adv + step * np.sign(gradient) - X, -eps, eps), low, high)
+        X_adv = np.clip(X + np.clip(X_adv + step * gradient_sign(gradient) - X, -eps, eps),
+                        low, high)
     return X_adv
 
 

@@ -425,7 +425,11 @@ RESULTS_DIR: Path = Path(__file__).resolve().parents[1] / "benchmarks" / "result
 RESULT_TABLES: dict[str, str] = {
     "seeds_networks": "benchmarks/seeds.py",
     "seeds": "benchmarks/seeds.py",
-    "exact": "benchmarks/exact.py",
+    "standard_network": "benchmarks/standard_network.py",
+    "exact-standard": "benchmarks/exact.py",
+    "exact-seeds": "benchmarks/exact.py",
+    "exact-scale": "benchmarks/exact.py",
+    "exact-bottleneck": "benchmarks/exact.py",
     "remedies": "benchmarks/remedies.py",
     "robust": "benchmarks/robust.py",
     "robust-digits": "benchmarks/robust.py",
@@ -442,8 +446,8 @@ def load_result_table(name: str, index_col: str | None = None) -> pd.DataFrame:
     Parameters
     ----------
     name : str
-        One of :data:`RESULT_TABLES`: ``"seeds_networks"``, ``"seeds"``, ``"exact"``,
-        ``"remedies"``, ``"robust"``, ``"robust-digits"``.
+        One of :data:`RESULT_TABLES` (``"seeds"``, ``"exact-standard"``, ``"remedies"``, ...;
+        each names the script that writes it).
     index_col : str, optional
         Column to use as the index (as ``pandas.read_csv``).
 

@@ -348,3 +348,79 @@ def spread(values: Sequence[float], decimals: int = 3) -> str:
         if count:
             parts.append(f"{count} of {arr.size} seeds {what}")
     return "; ".join(parts)
+
+
+def relu_ray_limits(model: Any, X: Any, alphas: Any = HEIN_ALPHAS) -> dict[str, np.ndarray]:
+    """Where each ray ``alpha * x`` of a ReLU network settles in one linear region, and its limit.
+
+    Hein, Andriushchenko and Bitterwolf (CVPR 2019, Lemma 3.1 and Theorem 3.1): along a ray a
+    ReLU network's units switch finitely often, so from some scale on the ray stays in one
+    linear region, where the logits are affine in the scale, ``f(alpha x) = alpha V x + a``.
+    That region is computed exactly, layer by layer: once the layers before it are fixed, every
+    pre-activation is ``alpha c + b``, and a unit is on for all large ``alpha`` exactly when
+    ``c > 0``, or ``c = 0`` and ``b > 0``. An affine function keeps its sign beyond a point
+    where it already has its limit sign, so the first scale of the grid at which every unit
+    has its limit state is one from which the ray never leaves that region. Beyond it the
+    classes with the largest entry of ``V x`` take everything: if one class has it (a margin
+    > 0), the confidence tends to 1 (the theorem); if several tie (``V x = 0`` when a whole
+    layer is off), to the largest softmax of their entries of ``a``.
+
+    Parameters
+    ----------
+    model : MLPClassifier
+        Fitted, with ``activation="relu"`` (or ``"identity"``: one region everywhere).
+    X : array-like of shape (n_samples, n_features)
+        The rays' directions.
+    alphas : array-like of shape (n_alphas,), default :data:`HEIN_ALPHAS`
+        Increasing scales > 0.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n_samples,)
+        ``"alpha"``: the first scale of the grid from which the ray stays in its last region
+        (``np.inf`` if none of the grid); ``"margin"``: the largest entry of ``V x`` minus the
+        second largest (0 for a tie); ``"limit confidence"``: the confidence's limit as
+        ``alpha`` grows.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not a fitted ReLU or identity ``MLPClassifier``.
+    """
+    if type(model).__name__ != "MLPClassifier" or getattr(model, "activation", None) not in (
+            "relu", "identity") or not hasattr(model, "coefs_"):
+        raise ValueError(
+            "relu_ray_limits needs a fitted MLPClassifier with activation='relu' (or "
+            f"'identity'), whose logits are piecewise affine; got {type(model).__name__}. For "
+            "other models measure the rays with confidence_along_rays."
+        )
+    X = check_features(X, n_features=model.coefs_[0].shape[0])
+    alphas = _check_alphas(alphas)
+    slope, offset, limit_states = X, np.zeros_like(X), []
+    for W, b in zip(model.coefs_[:-1], model.intercepts_[:-1]):
+        slope, offset = slope @ W, offset @ W + b
+        on = (slope > 0) | ((slope == 0) & (offset > 0)) if model.activation == "relu" else None
+        if on is not None:
+            limit_states.append(on)
+            slope, offset = slope * on, offset * on
+    V_x = slope @ model.coefs_[-1]
+    a = offset @ model.coefs_[-1] + model.intercepts_[-1]
+    if V_x.shape[1] == 1:  # two classes: one logistic unit z, as the two logits (0, z)
+        V_x, a = np.hstack([np.zeros_like(V_x), V_x]), np.hstack([np.zeros_like(a), a])
+    settled = np.ones((len(alphas), len(X)), dtype=bool)  # every unit in its limit state
+    for i, alpha in enumerate(alphas):
+        H = alpha * X
+        for W, b, on in zip(model.coefs_, model.intercepts_, limit_states):
+            Z = H @ W + b
+            settled[i] &= np.all((Z > 0) == on, axis=1)
+            H = np.maximum(Z, 0.0)
+    # the first scale from which every larger one of the grid is settled too
+    still_moving = np.where(~settled, np.arange(len(alphas))[:, np.newaxis], -1).max(axis=0)
+    first = np.where(still_moving + 1 < len(alphas),
+                     alphas[np.minimum(still_moving + 1, len(alphas) - 1)], np.inf)
+    ordered = np.sort(V_x, axis=1)
+    tied = V_x == ordered[:, -1:]
+    top = np.where(tied, a, -np.inf)
+    limit = np.exp(top - top.max(axis=1, keepdims=True))
+    return {"alpha": first, "margin": ordered[:, -1] - ordered[:, -2],
+            "limit confidence": limit.max(axis=1) / limit.sum(axis=1)}

@@ -2,18 +2,18 @@
 
 :func:`evaluate_models` computes, for every fitted model, the clean accuracy, Hein et al.'s two
 far-away numbers, the mean maximum confidence and the max-confidence ROC AUC on images from
-elsewhere, and the best confidence that fools made *for the model* reach (:func:`best_fools`).
+elsewhere, and the best confidence that fools made *for the model* reach
+(:func:`helpers.fools.best_fools`, and how many classes its searches failed on).
 :func:`near_data_detection` asks whether a density detector sees small adversarial changes of
 real digits (DeepFool, PGD). :func:`fit_networks`, :func:`fit_remedies` and
 :func:`fit_remedy_models` fit the models evaluated, for one seed, with the series' model
-builders (:mod:`helpers.models`; the ReLU network is :func:`helpers.models.mnist_relu_network`,
-the one of the exact-minimum notebook). ``benchmarks/remedies.py`` runs the same functions over
-seeds. Nothing here draws.
+builders (:mod:`helpers.models`; the ReLU network is the series' standard network,
+:func:`helpers.models.mnist_standard_network`). ``benchmarks/remedies.py`` runs the same
+functions over seeds. Nothing here draws.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -25,52 +25,10 @@ from sklearn.svm import SVC
 from helpers import adaptive, attacks, models, ood
 from helpers._validation import (check_features, check_fitted, check_grid, check_in_range,
                                  check_labels, check_model_mapping, check_nonnegative,
-                                 check_probability, check_seed, check_training_data)
-from helpers.bottleneck import bottleneck_fool_image, has_linear_bottleneck
+                                 check_seed, check_training_data)
 from helpers.density import outlier_auc, tail_probability
+from helpers.fools import FoolSearch, best_fools, check_search
 from helpers.remedies import DensityGatedClassifier, HiddenLayerRBFClassifier, MeinkeHeinClassifier
-
-
-@dataclass(frozen=True)
-class FoolSearch:
-    """The search budget of :func:`best_fools`.
-
-    Attributes
-    ----------
-    gradient_iterations : int
-        L-BFGS-B iterations of :func:`helpers.adaptive.adaptive_fool_image`, from a blank image
-        and from a noise image (models with an input gradient only).
-    population, generations : int
-        Of :func:`helpers.attacks.evolve_fool_image` (every model; only ``predict_proba``).
-    confidence : float
-        Every search stops once the target class reaches it, and :func:`best_fools` then skips
-        the searches after it.
-    """
-
-    gradient_iterations: int = 30
-    population: int = 12
-    generations: int = 30
-    confidence: float = 0.99
-
-    def __post_init__(self) -> None:
-        for name in ("gradient_iterations", "population", "generations"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"FoolSearch.{name} must be a whole number >= 1; got {value!r}.")
-        check_probability(self.confidence, "FoolSearch.confidence")
-
-
-def _reached(found: list[tuple[float, str, np.ndarray]], confidence: float) -> bool:
-    """Whether one of the ``(probability, search, image)`` found so far reaches ``confidence``."""
-    return any(probability >= confidence for probability, _, _ in found)
-
-
-def _check_search(search: Any) -> None:
-    if not isinstance(search, FoolSearch):
-        raise TypeError(
-            f"search must be a FoolSearch, e.g. scorecard.FoolSearch(generations=10); got "
-            f"{type(search).__name__}."
-        )
 
 
 def _check_networks(networks: Any, needed: tuple[str, ...]) -> None:
@@ -82,68 +40,6 @@ def _check_networks(networks: Any, needed: tuple[str, ...]) -> None:
             f"networks lacks {missing}, which the remedies are built on; pass what "
             f"fit_networks(X, y) returns (all of {list(NETWORK_NAMES)} by default)."
         )
-
-
-def best_fools(model: Any, search: FoolSearch = FoolSearch(), seed: int = 0) -> pd.DataFrame:
-    """For every class, the most confident image the searches find, made for ``model``.
-
-    Gradient search through the model's density where it has one
-    (:func:`helpers.adaptive.adaptive_fool_image`, from blank, then from noise); for an RBF SVM
-    that reads an identity network's 2-unit layer, the search of that layer's image of the pixel
-    box (:func:`helpers.bottleneck.bottleneck_fool_image`); then the evolutionary search
-    (:func:`helpers.attacks.evolve_fool_image`, which any model allows). The best of them counts.
-    Like each search, the sequence stops once one of them reaches ``search.confidence``: the
-    later searches only run where the earlier ones fell short.
-
-    Parameters
-    ----------
-    model : fitted classifier on pixels in [0, 1]
-    search : FoolSearch
-    seed : int, default 0
-        Seed of the noise start and of the evolution.
-
-    Returns
-    -------
-    DataFrame
-        One row per class: ``"confidence"`` (the model's probability of that class for the best
-        image), ``"search"`` (which search found it) and ``"image"`` (the image, an array).
-
-    Raises
-    ------
-    sklearn.exceptions.NotFittedError
-        If ``model`` is not fitted.
-    TypeError
-        If ``model`` is not an estimator or ``search`` not a :class:`FoolSearch`.
-    """
-    check_fitted(model)
-    _check_search(search)
-    seed = check_seed(seed, "seed")
-    rows = []
-    for target in model.classes_:
-        found = []
-        for start in ("blank", "noise"):
-            try:
-                fool = adaptive.adaptive_fool_image(
-                    model, target, start=start, confidence=search.confidence,
-                    max_iter=search.gradient_iterations, random_state=seed,
-                )
-            except TypeError:  # no input gradient: the evolutionary search alone
-                break
-            found.append((fool.probability, f"gradient from {start}", fool.image))
-            if fool.reached:
-                break
-        if has_linear_bottleneck(model) and not _reached(found, search.confidence):
-            fool = bottleneck_fool_image(model, target)
-            found.append((fool.probability, "through the bottleneck", fool.image))
-        if not _reached(found, search.confidence):
-            fool = attacks.evolve_fool_image(
-                model, target, confidence=search.confidence, population=search.population,
-                generations=search.generations, seed=seed,
-            )
-            found.append((fool.probability, "evolution", fool.image))
-        probability, name, image = max(found, key=lambda item: item[0])
-        rows.append({"class": target, "confidence": probability, "search": name, "image": image})
-    return pd.DataFrame(rows).set_index("class")
 
 
 def evaluate_models(
@@ -169,7 +65,8 @@ def evaluate_models(
         Uniform noise images in the pixel box, the directions of Hein et al.'s test.
     alphas : array-like, default :data:`helpers.ood.HEIN_ALPHAS`
     search : FoolSearch or None, default FoolSearch()
-        None: no fool search (the ``"fooled"`` columns are left out).
+        None: no fool search (the ``"fooled"`` columns are left out). The searches restart from
+        the test digits too (:func:`helpers.fools.best_fools`' ``X_real``).
     seed : int, default 0
 
     Returns
@@ -178,7 +75,8 @@ def evaluate_models(
         Columns ``accuracy``, ``median alpha`` (99.9 %; ``inf`` when never reached),
         ``clipped share`` (> 95 %), ``MMC test digits``, ``MMC <outsider>``, ``AUC <outsider>``
         and, with a search, ``fooled: worst class`` and ``fooled: mean`` (the best fool's
-        confidence, lowest over classes and mean).
+        confidence, lowest over classes and mean) and ``fooled: search failed`` (the number of
+        classes no search settled, whose best confidence is only a lower bound).
 
     Raises
     ------
@@ -193,7 +91,7 @@ def evaluate_models(
     """
     fitted = check_model_mapping(fitted, "fitted")
     if search is not None:
-        _check_search(search)
+        check_search(search)
     X_test = check_features(X_test, name="X_test")
     check_in_range(X_test, ood.PIXEL_RANGE, "X_test", allow_none=False)
     rows = {}
@@ -203,9 +101,11 @@ def evaluate_models(
         row.update(ood.far_away_summary(model, noise, alphas))
         row.update(ood.outsider_summary(model, X_test, outsiders))
         if search is not None:
-            confidence = best_fools(model, search, seed)["confidence"]
-            row.update({"fooled: worst class": float(confidence.min()),
-                        "fooled: mean": float(confidence.mean())})
+            found = best_fools(model, search, seed, X_real=X_test, y_real=labels)
+            failed = found["status"].eq("search failed")
+            row.update({"fooled: worst class": float(found["confidence"].min()),
+                        "fooled: mean": float(found["confidence"].mean()),
+                        "fooled: search failed": float(failed.sum())})
         rows[name] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -310,7 +210,10 @@ def fgsm_mistakes(
     ``eps`` on every pixel in the sign of ``-grad log p(y | x)``
     (:func:`helpers.adaptive.log_probability_and_gradient`) of ``model`` itself, or of
     ``source`` when given (a transferred attack, for models without an input gradient), then is
-    clipped into the pixel box.
+    clipped into the pixel box. The sign is :func:`helpers.attacks.gradient_sign`'s: a component
+    smaller than ``attacks.SIGN_RTOL`` times the largest of its row counts as 0 (a density's
+    gradient has components 1e-40 times its largest, whose sign the rounding of the numeric
+    kernels decides: one BLAS thread or two).
 
     Parameters
     ----------
@@ -353,7 +256,8 @@ def fgsm_mistakes(
     direction = np.empty_like(X)
     for label in np.unique(y):
         rows = y == label
-        direction[rows] = -np.sign(adaptive.log_probability_and_gradient(attacker, X[rows], label)[1])
+        gradient = adaptive.log_probability_and_gradient(attacker, X[rows], label)[1]
+        direction[rows] = -attacks.gradient_sign(gradient)
     X_adv = np.clip(X + eps * direction, *clip)
     proba = model.predict_proba(X_adv)
     accepted = model.accepts(X_adv) if isinstance(model, DensityGatedClassifier) else np.ones(len(X), bool)
@@ -385,8 +289,9 @@ def fit_networks(
     """Fit the series' linear model and its three networks, the networks seeded ``random_state``.
 
     The builders of :mod:`helpers.models`: ``mnist_logistic_regression``,
-    ``mnist_identity_network``, ``mnist_tanh_network`` and ``mnist_relu_network`` (the ReLU
-    network of notebook 07 and ``benchmarks/exact.py``), with their settings unchanged.
+    ``mnist_identity_network`` and ``mnist_tanh_network`` (the post's networks, with their 2-unit
+    layer), and for the "ReLU network" the series' standard network, ``mnist_standard_network``
+    (784-50-20-K, no bottleneck), with their settings unchanged.
 
     Parameters
     ----------
@@ -418,7 +323,7 @@ def fit_networks(
         "logistic regression": models.mnist_logistic_regression,
         "identity network": lambda: models.mnist_identity_network(seed),
         "tanh network": lambda: models.mnist_tanh_network(seed),
-        "ReLU network": lambda: models.mnist_relu_network(seed),
+        "ReLU network": lambda: models.mnist_standard_network(seed),
     }
     unknown = [name for name in names if name not in builders]
     if unknown:

@@ -1,21 +1,26 @@
 """Notebook 08's statements about other seeds, checked on the table it reads.
 
-Notebook 08 computes one seed (21) and reads the spread over the seeds 21, 0, 1, 2 and 3 from
-``benchmarks/results/remedies.csv``, written by ``benchmarks/remedies.py`` (about a minute). Its
-text states what holds over those seeds; each test below asserts one such statement on the
-committed table, and :func:`test_the_relu_rows_match_a_fresh_run` retrains the ReLU network of
-the seeds the text singles out, so that a change of the models that moves those numbers fails
-here until the table is regenerated.
+Notebook 08 computes one seed (21) and reads the spread over the seeds 21 and 0 to 9 from
+``benchmarks/results/remedies.csv``, written by ``benchmarks/remedies.py`` (about ten minutes).
+Its text states what holds over those seeds, as a count, a range or a median, with the collapsed
+trainings named and left out; each test below asserts one such statement on the committed table.
+:func:`test_the_relu_rows_match_a_fresh_run` retrains the ReLU network of one seed and
+:func:`test_the_one_failed_search_fails_again` reruns the fool search the table says failed, so
+that a change of the models or the searches that moves those numbers fails here until the table
+is regenerated.
 """
-
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.svm import SVC
 
-from helpers import models, network
+from helpers import fools, models, ood
 
 DETECTOR = "ReLU network vs density detector"
+MODELS = ["logistic regression", "identity network", "tanh network", "ReLU network", "RBF SVM",
+          "RBF SVM on layer 3", "density-gated", "Meinke-Hein (ReLU)"]
 
 
 @pytest.fixture(scope="module")
@@ -31,70 +36,158 @@ def per_seed(script) -> pd.DataFrame:
     return table.pivot_table(index=["model", "measurement"], columns="seed", values="value")
 
 
-@pytest.mark.parametrize("seed", [0, 3])
-def test_the_relu_rows_match_a_fresh_run(script, per_seed, seed):
+@pytest.fixture(scope="module")
+def collapsed(per_seed, script) -> pd.DataFrame:
+    """True where a model's training collapsed (models as rows, seeds as columns)."""
+    recall = per_seed.xs("smallest class recall", level="measurement").loc[MODELS]
+    return recall < script.COLLAPSED_RECALL
+
+
+def kept(per_seed, collapsed, measurement) -> pd.DataFrame:
+    """One measurement, models as rows, NaN where the training collapsed (as the notebook)."""
+    return per_seed.xs(measurement, level="measurement").loc[MODELS].where(~collapsed)
+
+
+def test_the_table_has_at_least_ten_seeds_the_notebooks_first(script):
+    assert script.SEEDS[0] == 21 and set(range(10)) <= set(script.SEEDS)
+
+
+def test_the_relu_rows_match_a_fresh_run(script, per_seed):
+    seed = 3
     X_train, X_test, y_train, y_test, _ = script.digits()
-    relu = models.mnist_relu_network(seed).fit(X_train, y_train)
-    layer3 = network.propagate(relu, X_test, 3)
+    relu = models.mnist_standard_network(seed).fit(X_train, y_train)
+    noise = np.random.default_rng(seed).uniform(0.0, 1.0, size=(script.N_NOISE, X_train.shape[1]))
+    rays = ood.relu_ray_limits(relu, X_test[:script.N_RAYS], script.ALPHAS)
     fresh = {
         "accuracy": np.mean(relu.predict(X_test) == y_test),
-        "layer-3 units zero on every test digit": np.all(layer3 == 0, axis=0).sum(),
-        "test digits with layer 3 at zero": np.all(layer3 == 0, axis=1).mean(),
-        "confidence where layer 3 is zero": network.head_from_layer(relu, 3)(
-            np.zeros((1, 2))).max(),
+        **script.class_recall(relu, X_test, y_test),
+        **script.ink_share(relu, noise),
+        "largest settling alpha": rays["alpha"].max(),
+        "smallest slope margin": rays["margin"].min(),
+        "lowest limit confidence": rays["limit confidence"].min(),
     }
     for measurement, value in fresh.items():
         assert per_seed.loc[("ReLU network", measurement), seed] == pytest.approx(value, abs=1e-9)
 
 
-def test_a_dead_layer_3_unit_at_seeds_0_and_1_only(per_seed):
-    dead = per_seed.loc[("ReLU network", "layer-3 units zero on every test digit")]
-    assert dead[dead > 0].index.tolist() == [0, 1]
+def test_the_one_failed_search_fails_again(script, per_seed):
+    # The table's one "search failed": the RBF SVM's search for a 2 at seed 5 (every restart too)
+    statuses = list(fools.STATUSES)
+    assert per_seed.loc[("RBF SVM", "fooled: 2 status"), 5] == statuses.index("search failed")
+    X_train, X_test, y_train, y_test, _ = script.digits()
+    svm = CalibratedClassifierCV(SVC(kernel="rbf", gamma="scale"), method="sigmoid", cv=5,
+                                 ensemble=False).fit(X_train, y_train)
+    found = fools.best_fools(svm, script.SEARCH, seed=5, X_real=X_test, y_real=y_test)
+    assert found.loc[2, "status"] == "search failed"
+    assert found.loc[2, "confidence"] == pytest.approx(per_seed.loc[("RBF SVM", "fooled: 2"), 5])
+    assert fools.worst_class_cell(found).startswith("search failed (best 0.989")
 
 
-def test_the_relu_networks_worst_fool_stops_at_its_zero_point_at_seeds_3_and_21(per_seed):
-    worst = per_seed.loc[("ReLU network", "fooled: worst class")]
-    zero_point = per_seed.loc[("ReLU network", "confidence where layer 3 is zero")]
-    assert worst.index[np.isclose(worst, zero_point, atol=1e-3)].tolist() == [3, 21]
+def test_one_training_collapsed_the_tanh_networks_at_seed_8_giving_its_2s_to_3(per_seed, collapsed):
+    assert collapsed.stack()[lambda c: c].index.tolist() == [("tanh network", 8)]
+    row = per_seed[8].loc["tanh network"]
+    assert (row["class with smallest recall"], row["its digits mostly predicted as"]) == (2, 3)
+    assert row["its digits predicted as that"] > row["its test digits"] / 2  # "most test 2s"
+    assert row["accuracy"] == pytest.approx(0.764)
 
 
-def test_the_density_models_are_least_sure_about_photos_at_every_seed(per_seed):
-    photos = per_seed.xs("MMC photos", level="measurement")
+def test_the_relu_network_is_competent_at_every_seed(per_seed):
+    relu = per_seed.loc["ReLU network"]
+    assert relu.loc["accuracy"].min() >= 0.98  # "an accuracy of 0.98 or more at every seed"
+
+
+def test_every_relu_ray_settles_and_tends_to_confidence_1_at_every_seed(per_seed):
+    relu = per_seed.loc["ReLU network"]
+    assert (relu.loc["rays settled in their last region within the grid"] == 1.0).all()
+    assert (relu.loc["smallest slope margin"] > 0).all()
+    assert (relu.loc["lowest limit confidence"] == 1.0).all()
+
+
+def test_hein_et_al_s_median_alpha_is_within_a_factor_2_at_9_and_5_of_11_seeds(per_seed, collapsed):
+    alpha = kept(per_seed, collapsed, "median alpha").loc[["ReLU network", "identity network"]]
+    within = (alpha / 1.5).apply(lambda r: int(r.between(0.5, 2.0).sum()), axis=1)
+    assert within.to_dict() == {"ReLU network": 9, "identity network": 5}
+    assert alpha.shape[1] == 11
+    assert 0.5 <= alpha.loc["ReLU network", 21] / 1.5 <= 2.0  # and at the notebook's seed
+
+
+def test_the_clipped_share_from_alpha_10_on_follows_the_all_ink_image(per_seed, collapsed):
+    ink = kept(per_seed, collapsed, "confidence on the all-ink image").stack().dropna()
+    share = kept(per_seed, collapsed, "clipped share, alpha >= 10").stack().dropna()
+    assert len(ink) == len(share) == 87
+    sure, high = ink > 0.95, share > 0.5
+    assert (sure == high).all()
+    assert share[high].min() >= 0.89 and share[~high].max() <= 0.05
+    relu = per_seed.loc[("ReLU network", "clipped share")]
+    assert relu.min() == pytest.approx(0.106, abs=5e-4)
+    assert relu.max() == pytest.approx(0.995, abs=5e-4)
+
+
+def test_the_density_models_are_least_sure_about_photos_at_every_seed(per_seed, collapsed):
+    photos = kept(per_seed, collapsed, "MMC photos")
     density = ["density-gated", "Meinke-Hein (ReLU)"]
     assert photos.loc[density].max().max() < photos.drop(density).min().min()
 
 
+def test_fools_reach_99_percent_or_a_bound_of_the_model_and_one_search_failed(per_seed, collapsed):
+    statuses = pd.Series(list(fools.STATUSES))
+    codes = per_seed[per_seed.index.get_level_values("measurement").str.endswith(" status")]
+    codes = codes.loc[MODELS].where(~collapsed.reindex(codes.loc[MODELS].index, level="model"))
+    counts = codes.stack().dropna().map(statuses).groupby(level="model").value_counts()
+    assert counts.unstack(fill_value=0).loc[MODELS].to_dict("index") == {
+        "logistic regression": {"ceiling": 0, "grid optimum": 0, "maximum": 0, "reached": 44,
+                                "search failed": 0},
+        "identity network": {"ceiling": 0, "grid optimum": 0, "maximum": 2, "reached": 42,
+                             "search failed": 0},
+        "tanh network": {"ceiling": 39, "grid optimum": 0, "maximum": 0, "reached": 1,
+                         "search failed": 0},
+        "ReLU network": {"ceiling": 0, "grid optimum": 0, "maximum": 0, "reached": 44,
+                         "search failed": 0},
+        "RBF SVM": {"ceiling": 0, "grid optimum": 0, "maximum": 0, "reached": 43,
+                    "search failed": 1},
+        "RBF SVM on layer 3": {"ceiling": 0, "grid optimum": 14, "maximum": 0, "reached": 30,
+                               "search failed": 0},
+        "density-gated": {"ceiling": 0, "grid optimum": 0, "maximum": 0, "reached": 44,
+                          "search failed": 0},
+        "Meinke-Hein (ReLU)": {"ceiling": 0, "grid optimum": 0, "maximum": 0, "reached": 44,
+                               "search failed": 0},
+    }
+    failed = per_seed.xs("fooled: search failed", level="measurement").loc[MODELS]
+    assert failed.stack()[lambda v: v > 0].index.tolist() == [("RBF SVM", 5)]
+    worst = kept(per_seed, collapsed, "fooled: worst class").where(failed == 0)
+    assert worst.loc["identity network"].min() == pytest.approx(0.767, abs=5e-4)  # "0.77"
+
+
+def test_no_model_is_unsure_where_fgsm_fools_it(per_seed, collapsed):
+    # Goodfellow et al.'s RBF network: 1.2 % mean confidence on its mistakes; ours, at least:
+    on_mistakes = kept(per_seed, collapsed, "FGSM eps=0.25: confidence on mistakes")
+    assert on_mistakes.min().min() >= 0.8
+
+
 def test_the_detector_accepts_small_changes_at_every_seed(per_seed):
-    for attack in ["DeepFool", "PGD, eps=0.02", "PGD, eps=0.05", "PGD, eps=0.1"]:
-        accepted = per_seed.loc[(DETECTOR, f"{attack}: accepted")].dropna()
-        assert accepted.min() >= 0.95, attack  # "nearly all"
-        assert 0.4 <= per_seed.loc[(DETECTOR, f"{attack}: detector AUC")].median() <= 0.6, attack
+    for attack in ["PGD, eps=0.02", "PGD, eps=0.05", "PGD, eps=0.1"]:
+        assert per_seed.loc[(DETECTOR, f"{attack}: accepted")].min() == 1.0, attack
+    assert per_seed.loc[(DETECTOR, "DeepFool: accepted")].min() >= 0.98  # "nearly every"
+    auc = pd.DataFrame({a: per_seed.loc[(DETECTOR, f"{a}: detector AUC")] for a in
+                        ["DeepFool", "PGD, eps=0.02", "PGD, eps=0.05", "PGD, eps=0.1"]}).T
+    fooled = pd.DataFrame({a: per_seed.loc[(DETECTOR, f"{a}: fooled")] for a in auc.index}).T
+    far = auc.stack()[lambda v: (v - 0.5).abs() > 0.15]
+    assert len(far) == 6 and (far < 0.5).all()
+    assert set(far.index.get_level_values(0)) == {"PGD, eps=0.02", "PGD, eps=0.05"}
+    assert fooled.stack()[far.index].max() <= 0.14
 
 
-def test_the_adaptive_attack_passes_the_detector_whenever_pgd_fools_the_network(per_seed):
+def test_the_adaptive_attack_passes_the_detector_with_every_digit_at_8_of_11_seeds(per_seed):
     alone = per_seed.loc[(DETECTOR, "classifier alone, PGD: success at eps<=0.3")]
     adaptive = per_seed.loc[(DETECTOR, "with detector, adaptive PGD: success at eps<=0.3")]
-    pd.testing.assert_series_equal(alone, adaptive, check_names=False)
+    gap = alone - adaptive
+    assert (gap <= 0).sum() == 8
+    assert gap[gap > 0].index.tolist() == [4, 6, 7]
+    assert gap[gap > 0].round(3).tolist() == [0.017] * 3  # one digit of 58 or 59
 
 
-def test_passing_the_detector_too_needs_a_larger_eps_at_one_seed_for_a_few_digits_only(per_seed):
-    # the lesson: "a larger change than for the network alone at one seed of five, and there for
-    # a few digits only"
+def test_passing_the_detector_too_needs_a_larger_eps_for_one_digit_at_five_seeds(per_seed):
     larger = per_seed.loc[(DETECTOR, "with detector, adaptive PGD: larger eps than alone")]
-    assert larger[larger > 0].index.tolist() == [2]
-    assert larger.max() <= 0.05
-    plain = per_seed.loc[(DETECTOR, "with detector, PGD: larger eps than alone")]
-    assert plain[plain > 0].index.tolist() == [2]  # "the detector stops some ... at seed 2 only"
-
-
-def test_our_networks_reach_99_9_percent_within_a_factor_2_of_hein_et_al_at_seed_21(per_seed):
-    alpha = per_seed.xs("median alpha", level="measurement")[21]
-    for name in ["identity network", "ReLU network"]:
-        assert 0.5 <= alpha[name] / 1.5 <= 2.0, name
-
-
-def test_fools_reach_high_confidence_at_every_seed_but_on_the_relu_network_and_its_remedy(per_seed):
-    worst = per_seed.xs("fooled: worst class", level="measurement").min(axis=1)
-    assert sorted(worst[worst < 0.8].index) == ["Meinke-Hein (ReLU)", "ReLU network"]
-    # the RBF SVM on layer 3, fooled through its bottleneck, is no exception at any seed
-    assert worst["RBF SVM on layer 3"] >= 0.95
+    assert larger[larger > 0].index.tolist() == [0, 4, 6, 7, 21]
+    assert larger.max().round(3) == 0.017
+    assert per_seed.loc[(DETECTOR, "with detector, PGD: larger eps than alone")].max() <= 0.035

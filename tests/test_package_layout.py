@@ -10,7 +10,8 @@ import helpers
 PACKAGE = Path(helpers.__file__).parent
 MAX_LINES = 500
 COMPUTATION = ("data", "models", "fitcache", "linear", "grids", "network", "gradients", "attacks",
-               "density", "remedies", "ood", "adaptive", "bottleneck", "scorecard", "training")
+               "density", "remedies", "ood", "adaptive", "bottleneck", "fools",
+               "scorecard", "training")
 # benchmarks/requirements.txt (ART, Gurobi, SCIP), and the ONNX export's packages: no notebook
 # uses them, so benchmarks/vnnlib.py and its test do, not helpers.
 BENCHMARK_ONLY = ("art", "gurobipy", "gurobi_ml", "pyscipopt", "skl2onnx", "onnx", "onnxruntime")

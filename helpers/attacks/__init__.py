@@ -13,7 +13,9 @@ One module per kind of attack; every public name is re-exported here, so
   a surrogate margin gradient (for networks whose exact gradient is zero).
 - :mod:`helpers.attacks.sparse` — an attack made for the L1 norm: the elastic-net attack (EAD).
 - :mod:`helpers.attacks.search` — the one-pixel attack (a differential evolution, and a brute force
-  over a grid of values for networks) and valid fool images (L-BFGS-B, evolution).
+  over a grid of values for networks).
+- :mod:`helpers.attacks.fool_images` — valid fool images (L-BFGS-B, evolution), each saying
+  whether it reached its goal and why it stopped.
 - :mod:`helpers.attacks.evaluate` — measurements over a data set (accuracy under attack, the
   smallest FGSM step, the smallest PGD size, DeepFool beside FGSM).
 
@@ -40,17 +42,19 @@ from helpers.attacks.exact import (
     minimal_perturbation_linear_in_box,
     one_pixel_flips_linear,
 )
-from helpers.attacks.gradient import DeepFoolResult, deepfool, fgsm, pgd, surrogate_pgd
-from helpers.attacks.milp import ExactMinimum, adversarial_within_relu, minimal_perturbation_relu
-from helpers.attacks.sparse import SparseAttack, ead
-from helpers.attacks.search import (
-    FoolImage,
-    OnePixelResult,
-    evolve_fool_image,
-    fool_image,
-    one_pixel_attack,
-    one_pixel_flips_grid,
+from helpers.attacks.fool_images import FOOL_OUTCOMES, FoolImage, evolve_fool_image, fool_image
+from helpers.attacks.gradient import (
+    SIGN_RTOL,
+    DeepFoolResult,
+    deepfool,
+    fgsm,
+    gradient_sign,
+    pgd,
+    surrogate_pgd,
 )
+from helpers.attacks.milp import ExactMinimum, adversarial_within_relu, minimal_perturbation_relu
+from helpers.attacks.search import OnePixelResult, one_pixel_attack, one_pixel_flips_grid
+from helpers.attacks.sparse import SparseAttack, ead
 
 __all__ = [
     "NORMS",
@@ -69,6 +73,8 @@ __all__ = [
     "fixed_sign_units",
     "DeepFoolResult",
     "fgsm",
+    "gradient_sign",
+    "SIGN_RTOL",
     "pgd",
     "surrogate_pgd",
     "deepfool",
@@ -78,6 +84,7 @@ __all__ = [
     "one_pixel_attack",
     "one_pixel_flips_grid",
     "FoolImage",
+    "FOOL_OUTCOMES",
     "fool_image",
     "evolve_fool_image",
     "starting_image",

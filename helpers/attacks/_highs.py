@@ -25,10 +25,10 @@ from scipy.sparse import coo_array
 #: well. Heuristics only propose solutions, never prove: the answer and its proof are the same
 #: without them. One thread: the benchmark runs one process per core.
 MIP_OPTIONS: dict[str, Any] = {"mip_heuristic_run_rins": False,
-                                     "mip_heuristic_run_rens": False,
-                                     "mip_heuristic_run_root_reduced_cost": False,
-                                     "mip_heuristic_run_feasibility_jump": False,
-                                     "threads": 1}
+                                "mip_heuristic_run_rens": False,
+                                "mip_heuristic_run_root_reduced_cost": False,
+                                "mip_heuristic_run_feasibility_jump": False,
+                                "threads": 1}
 #: HiGHS options of the linear programs behind the bounds: one program per layer or class, its
 #: objective changed for each bound, the dual simplex method restarting from the last basis
 #: (about 2 ms per bound instead of 15 ms solved from scratch, measured on the standard network);

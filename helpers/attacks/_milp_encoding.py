@@ -111,6 +111,26 @@ class Region:
         return (np.maximum(self.x0 - self.eps_high, self.clip[0]),
                 np.minimum(self.x0 + self.eps_high, self.clip[1]))
 
+    def _size_rows(self, program: Program, model: MLPClassifier, open_: np.ndarray,
+                   z: np.ndarray, a: np.ndarray, d: np.ndarray, eps: int) -> None:
+        """Big-M rows of the first layer's open units that shrink with the size ``eps``.
+
+        Over ``|x - x0| <= eps`` in the box, a first-layer unit moves from its value ``z0`` at
+        ``x0`` by at most ``eps`` times ``s_up`` up and ``s_down`` down (the sums of ``|w|``
+        over the pixels that can move the helpful way), so ``a <= z0 d + s_up eps`` and
+        ``a <= z - z0 (1 - d) + s_down eps`` hold for ``d`` in {0, 1}; unlike the bounds over
+        the whole region, they tighten as the relaxation shrinks ``eps``.
+        """
+        W, b = model.coefs_[0][:, open_], model.intercepts_[0][open_]
+        z0 = self.x0 @ W + b
+        up, down = (self.x0 < self.clip[1])[:, None], (self.x0 > self.clip[0])[:, None]
+        s_up = np.where(W > 0, W * up, -W * down).sum(axis=0)
+        s_down = np.where(W > 0, W * down, -W * up).sum(axis=0)
+        for j in range(len(open_)):
+            program.rows(np.array([[1.0, -z0[j], -s_up[j]]]), [a[j], d[j], eps], -np.inf, 0.0)
+            program.rows(np.array([[1.0, -1.0, -z0[j], -s_down[j]]]), [a[j], z[j], d[j], eps],
+                         -np.inf, -z0[j])
+
     def relaxation(self, program: Program) -> Relaxation:
         """The LP relaxation of ``program``, with the options of this region's norm."""
         return Relaxation(program, L1_LP_OPTIONS if self.norm == "1" else None)
@@ -134,8 +154,9 @@ class Region:
 
         Columns: the input's block, then, layer by layer, the ``z`` of the units whose sign the
         bounds leave open, their ``a`` and their binaries. L-infinity: ``x`` and one ``eps``
-        with ``-eps <= x_i - x0_i <= eps`` (without ``with_size``, ``eps`` is left out: the box
-        alone is then the ball, which is all that bounds need). L1: ``x = x0 + p - m`` with
+        with ``-eps <= x_i - x0_i <= eps``, and big-M rows of the first layer that shrink with
+        ``eps`` (:meth:`_size_rows`; without ``with_size``, ``eps`` is left out: the box alone
+        is then the ball, which is all that bounds need). L1: ``x = x0 + p - m`` with
         ``p, m >= 0`` inside the box and ``eps_low <= sum(p + m) <= eps_high``, no other row.
         A unit of fixed sign gets no variable: its activation is an affine function of the
         columns below (zero if always off, its ``z`` if always on), carried to the next layer,
@@ -183,6 +204,8 @@ class Region:
                 program.rows(pair, [a_j, z_j], 0.0, np.inf)
                 program.rows(np.array([[1.0, -1.0, -l_j]]), [a_j, z_j, d_j], -np.inf, -l_j)
                 program.rows(np.array([[1.0, -u_j]]), [a_j, d_j], -np.inf, 0.0)
+            if k == 0 and self.norm == "inf" and with_size:
+                self._size_rows(program, model, open_, z, a, d, norm_columns[0])
             # always on: a = z; always off: a = 0; open: a is its own column
             on = lo >= 0
             matrix, offset = matrix * on[:, None], offset * on

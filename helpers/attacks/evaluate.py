@@ -19,7 +19,7 @@ from helpers._validation import (
     model_input,
 )
 from helpers.attacks._checks import _check_eps, _check_positive_int, _prepare
-from helpers.attacks.gradient import deepfool, fgsm, pgd, surrogate_pgd
+from helpers.attacks.gradient import deepfool, fgsm, gradient_sign, pgd, surrogate_pgd
 
 
 def accuracy_under_attack(
@@ -135,7 +135,7 @@ def smallest_fgsm(
     grid = np.sort(check_grid(eps_grid, "eps_grid"))
     X, clip = _prepare(model, X, clip)
     y = check_labels(model, y, len(X))
-    direction = np.sign(gradients.input_gradient(model, X, y))
+    direction = gradient_sign(gradients.input_gradient(model, X, y))
     eps = np.full(len(X), np.nan)
     delta = np.zeros_like(X)
     for value in grid:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from helpers import gradients
+from helpers._validation import check_features
 from helpers.attacks._checks import (
     _check_eps,
     _check_eps_per_row,
@@ -20,11 +21,55 @@ from helpers.attacks._checks import (
     _prepare,
 )
 
+#: Components of a gradient row smaller than this share of the row's largest ``|component|``
+#: count as 0 in :func:`gradient_sign`. The rounding of a gradient (BLAS threads, CPU kernels)
+#: is about 1e-16 of the terms it sums, far below this; a component this small moves the
+#: linearised loss by at most this share of what the largest one does.
+SIGN_RTOL: float = 1e-9
+
+
+def gradient_sign(gradient: Any, rtol: float = SIGN_RTOL) -> np.ndarray:
+    """The sign of every component of each gradient row, 0 where the component is too small.
+
+    ``np.sign`` reads the sign of any component, even one 1e-40 times the largest: a gradient
+    that is exactly 0 in exact arithmetic (a pixel no weight reads, a saturated unit) comes out
+    as ``+-1e-20`` or so, with a sign decided by rounding, which changes with the number of BLAS
+    threads or the CPU. Components with ``|g_j| <= rtol * max_i |g_i|`` (per row) are set to 0
+    here, so FGSM and PGD (:func:`fgsm`, :func:`pgd`, :func:`surrogate_pgd`) do not move those
+    pixels, whatever the machine.
+
+    Parameters
+    ----------
+    gradient : array-like of shape (n_samples, n_features)
+        One gradient per row, finite.
+    rtol : float, default SIGN_RTOL (1e-9)
+        Relative threshold, in [0, 1); 0 keeps every non-zero component (plain ``np.sign``).
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+        -1, 0 or 1; a row that is all 0 stays all 0.
+
+    Raises
+    ------
+    ValueError
+        If ``gradient`` is not a finite 2-D array of numbers, or ``rtol`` is not in [0, 1).
+    """
+    gradient = check_features(gradient, name="gradient")
+    if isinstance(rtol, bool) or not isinstance(rtol, (int, float, np.floating)) or not 0 <= rtol < 1:
+        raise ValueError(
+            f"rtol must be a number in [0, 1), the share of a row's largest gradient below which "
+            f"a component counts as 0 (e.g. {SIGN_RTOL}); got {rtol!r}."
+        )
+    magnitude = np.abs(gradient)
+    large = magnitude > rtol * magnitude.max(axis=1, keepdims=True)
+    return np.where(large, np.sign(gradient), 0.0)
+
 
 def _steepest_step(gradient: np.ndarray, norm: float) -> np.ndarray:
     """The unit-size step (in ``norm``) that raises a linearised loss the most."""
     if np.isinf(norm):
-        return np.sign(gradient)
+        return gradient_sign(gradient)
     length = np.linalg.norm(gradient, axis=1, keepdims=True)
     return np.divide(gradient, length, out=np.zeros_like(gradient), where=length > 0)
 
@@ -48,7 +93,8 @@ def fgsm(
     """Fast gradient (sign) method: one step of size ``eps`` up the log-loss (Goodfellow et al., 2015).
 
     With the L-infinity norm every feature moves by exactly ``eps`` in the direction of the sign of
-    :func:`helpers.gradients.input_gradient` (features whose gradient is exactly 0 do not move);
+    :func:`helpers.gradients.input_gradient` (features whose gradient is 0, or below ``SIGN_RTOL``
+    of the row's largest, do not move: :func:`gradient_sign`);
     with the L2 norm the whole row moves by ``eps`` along the gradient. The result is then clipped
     to the pixel range.
 
@@ -228,7 +274,7 @@ def surrogate_pgd(
                                                                    relu_slope)
         better = margin > best_margin
         best[better], best_margin[better] = X_adv[better], margin[better]
-        X_adv = X + np.clip(X_adv + step * np.sign(gradient) - X, -eps, eps)
+        X_adv = X + np.clip(X_adv + step * gradient_sign(gradient) - X, -eps, eps)
         if clip is not None:
             X_adv = np.clip(X_adv, *clip)
     return best

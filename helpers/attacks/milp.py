@@ -134,8 +134,8 @@ def _check_exact_norm(norm: Any) -> str:
     key = {"1.0": "1"}.get(key, key)
     if key == "2" or key == "2.0":
         raise ValueError(
-            "the L2 minimum is a mixed-integer quadratic program, which scipy.optimize.milp "
-            "(HiGHS) does not solve; use norm=np.inf or norm=1."
+            "the L2 minimum is a mixed-integer quadratic program, which HiGHS does not solve; "
+            "use norm=np.inf or norm=1."
         )
     if key not in EXACT_NORMS:
         raise ValueError(f"unknown norm {norm!r}; use np.inf (L-infinity) or 1 (L1).")

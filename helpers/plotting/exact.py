@@ -73,7 +73,7 @@ def plot_attack_gaps(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.axhline(1.0, color="0.3", linestyle="--", linewidth=1, label="exact minimum")
     ax.set_yscale("log")
     ax.set_xticks(range(len(models)), models)
-    ax.set_ylabel("attack's size / exact minimum (L∞; black: median)")
+    ax.set_ylabel("attack's size / exact minimum (in the attack's norm; black: median)")
     ax.legend(fontsize="small")
     return ax
 

@@ -53,7 +53,7 @@ from sklearn.neural_network import MLPClassifier
 
 from helpers import gradients
 from helpers._validation import check_features, check_range
-from helpers.attacks._checks import _as_row_values, _check_choice, _check_in_box, _check_positive
+from helpers.attacks._checks import as_row_values, check_choice, check_in_box, check_positive
 from helpers.attacks._milp_encoding import (Region, add_target_row, network_program,
                                             predicted_index)
 from helpers.attacks._milp_search import attack_start, change_size, search_row
@@ -191,11 +191,11 @@ def adversarial_within_relu(
     norm = _check_exact_norm(norm)
     clip = check_range(clip, "clip")
     X = check_features(X, n_features=model.coefs_[0].shape[0], allow_1d=True)
-    _check_in_box(X, clip)
-    bounds = _check_choice(bounds, BOUND_METHODS, "bounds")
-    time_limit = _check_positive(time_limit, "time_limit")
-    margin = _check_positive(margin, "margin")
-    sizes = _as_row_values(eps, len(X), "eps")
+    check_in_box(X, clip)
+    bounds = check_choice(bounds, BOUND_METHODS, "bounds")
+    time_limit = check_positive(time_limit, "time_limit")
+    margin = check_positive(margin, "margin")
+    sizes = as_row_values(eps, len(X), "eps")
     answers = []
     for x0, size in zip(X, sizes):
         region = Region(x0, norm, 0.0, float(size), clip, time.perf_counter() + time_limit)
@@ -307,15 +307,15 @@ def minimal_perturbation_relu(
     norm = _check_exact_norm(norm)
     clip = check_range(clip, "clip")
     X = check_features(X, n_features=model.coefs_[0].shape[0], allow_1d=True)
-    _check_in_box(X, clip)
-    bounds = _check_choice(bounds, BOUND_METHODS, "bounds")
-    formulation = _check_choice(formulation, FORMULATIONS, "formulation")
-    time_limit = _check_positive(time_limit, "time_limit")
-    margin = _check_positive(margin, "margin")
-    mip_rel_gap = _check_positive(mip_rel_gap, "mip_rel_gap")
-    lower = _as_row_values(lower_bound, len(X), "lower_bound")
+    check_in_box(X, clip)
+    bounds = check_choice(bounds, BOUND_METHODS, "bounds")
+    formulation = check_choice(formulation, FORMULATIONS, "formulation")
+    time_limit = check_positive(time_limit, "time_limit")
+    margin = check_positive(margin, "margin")
+    mip_rel_gap = check_positive(mip_rel_gap, "mip_rel_gap")
+    lower = as_row_values(lower_bound, len(X), "lower_bound")
     upper = np.full(len(X), np.inf) if upper_bound is None else \
-        _as_row_values(upper_bound, len(X), "upper_bound")
+        as_row_values(upper_bound, len(X), "upper_bound")
     if np.any(lower > upper):
         row = int(np.flatnonzero(lower > upper)[0])
         raise ValueError(
@@ -364,5 +364,5 @@ def _check_fooling_rows(x_fooling: Any, X: np.ndarray, clip: tuple[float, float]
                          "changed row or all NaN (none known).")
     known = rows[~missing.any(axis=1)]
     if len(known):
-        _check_in_box(known, clip)
+        check_in_box(known, clip)
     return rows

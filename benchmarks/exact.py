@@ -292,9 +292,17 @@ def summary() -> None:
         share = (standard_l1["status"] == "optimal").mean()
         checks.append(f"L1: {share:.1%} proven (target >= 95 %): "
                       f"{'met' if share >= 0.95 and len(standard_l1) >= 100 else 'NOT met'}")
-    longest = max((f["solve_time"].max() for f in frames.values() if not f.empty), default=0.0)
-    checks.append(f"longest digit of every run: {longest:.2f} s, {longest / TIME_LIMIT:.3f} "
-                  "times the limit (target <= 1.1)")
+    def longest(keys) -> float:
+        return max((frames[k]["solve_time"].max() for k in keys if not frames[k].empty),
+                   default=0.0)
+
+    own = longest([k for k in frames if k[0] == "standard"])
+    checks.append(f"longest digit of the standard network's runs: {own:.2f} s, "
+                  f"{own / TIME_LIMIT:.3f} times the limit (target <= 1.1): "
+                  f"{'met' if own <= 1.1 * TIME_LIMIT else 'NOT met'}")
+    everywhere = longest(list(frames))
+    checks.append(f"longest digit of every run: {everywhere:.2f} s, "
+                  f"{everywhere / TIME_LIMIT:.3f} times the limit")
     lines += [f"- {c}" for c in checks]
     unfinished = {key: f for key, f in frames.items() if not f.empty and
                   (f["status"] != "optimal").any()}

@@ -12,14 +12,13 @@ Run from the repository root (two processes, one per core, each solver with one 
 
     export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
     run=".venv/bin/python benchmarks/peers.py"
-    $run bounds --n-digits 100
-    $run solve --n-digits 100 --part 0 --parts 2 & $run solve --n-digits 100 --part 1 --parts 2 &
+    $run bounds --n-digits 24
+    $run solve --n-digits 24 --part 0 --parts 2 & $run solve --n-digits 24 --part 1 --parts 2 &
     wait
-    $run summary --n-digits 100
+    $run summary --n-digits 24
 
-About 70 minutes: a digit took 68 s for the three solvers in the trial run (8 digits, one
-process, a loaded machine: the helpers 7 s, Gurobi 16 s, SCIP 45 s on average, SCIP stopped by
-the time limit on 5 of the 8), so 100 digits in two processes take about 57 minutes, plus the caps.
+About 12 minutes (the committed run: 24 digits, two processes; SCIP, stopped by the time limit
+on half of them, takes most of it). More digits cost about a minute per two digits.
 
 The network is :func:`helpers.models.mnist_standard_network` fitted on all ten bundled digits
 (the series' split: a quarter held out, seed 0); the digits are the first ``--n-digits``

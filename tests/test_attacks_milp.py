@@ -415,6 +415,33 @@ def test_a_known_fooling_change_starts_the_search_and_is_refined_in_its_region(t
     np.testing.assert_allclose(found.eps, exact.eps, rtol=2e-4)
 
 
+def test_a_poor_known_change_still_gives_the_brute_force_minimum(tiny, monkeypatch):
+    """The known change's size only caps the search: the feasibility program just below it
+    finds the classes reached by smaller changes, whose smallest change is then solved for."""
+    model, X = tiny
+    X = X[:1]
+    exact = attacks.minimal_perturbation_relu(model, X, upper_bound=np.inf)
+    far = np.clip(exact.x_adv + 2.0 * (exact.x_adv - X), 0, 1)
+    assert model.predict(far)[0] != model.predict(X)[0]
+    assert np.abs(far - X).max() > 2 * exact.eps[0]
+    monkeypatch.setattr(milp_search, "region_minimum", lambda *args: None)  # keep it poor
+    found = attacks.minimal_perturbation_relu(model, X, x_fooling=far)
+    assert found.optimal[0]
+    np.testing.assert_allclose(found.eps[0], _brute_force(model, X[0], "inf"), rtol=1e-4,
+                               atol=1e-7)
+
+
+def test_a_known_change_that_is_the_minimum_is_proven_by_feasibility_alone(tiny):
+    """Given the exact minimum as the known change, every class is settled by the feasibility
+    program just below its size: the answer is that change, its lower bound within the gap."""
+    model, X = tiny
+    exact = attacks.minimal_perturbation_relu(model, X, upper_bound=np.inf)
+    found = attacks.minimal_perturbation_relu(model, X, x_fooling=exact.x_adv)
+    assert np.all(found.optimal)
+    np.testing.assert_allclose(found.eps, exact.eps, rtol=2e-4)
+    assert np.all(found.lower_bound >= found.eps * (1 - 1e-4))
+
+
 def test_x_fooling_rows_must_match_x(small):
     model, X = small
     with pytest.raises(ValueError, match="shape of X"):

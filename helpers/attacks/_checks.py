@@ -13,7 +13,7 @@ from helpers._validation import check_features, check_in_range, check_numeric, c
 NORMS: dict[str, float] = {"inf": np.inf, "2": 2.0}
 
 
-def _check_eps(eps: float, name: str = "eps") -> float:
+def check_eps(eps: float, name: str = "eps") -> float:
     try:
         eps = float(eps)
     except (TypeError, ValueError):
@@ -25,11 +25,11 @@ def _check_eps(eps: float, name: str = "eps") -> float:
     return eps
 
 
-def _check_eps_per_row(eps: Any, n_samples: int, name: str = "eps") -> np.ndarray:
+def check_eps_per_row(eps: Any, n_samples: int, name: str = "eps") -> np.ndarray:
     """``eps`` (a number, or one per row) as a column of shape (n_samples, 1), each >= 0."""
     values = np.asarray(eps, dtype=float) if np.ndim(eps) else None
     if values is None:
-        return np.full((n_samples, 1), _check_eps(eps, name))
+        return np.full((n_samples, 1), check_eps(eps, name))
     if values.shape != (n_samples,):
         raise ValueError(
             f"{name} must be a number or one number per row, shape ({n_samples},); got shape "
@@ -40,7 +40,7 @@ def _check_eps_per_row(eps: Any, n_samples: int, name: str = "eps") -> np.ndarra
     return values[:, np.newaxis]
 
 
-def _check_norm(norm: Any) -> float:
+def check_norm(norm: Any) -> float:
     key = "inf" if (isinstance(norm, (int, float)) and np.isinf(norm)) else str(norm)
     key = {"2.0": "2", "np.inf": "inf"}.get(key, key)
     if key not in NORMS:
@@ -77,7 +77,7 @@ def _looks_like_8_bit_pixels(X: np.ndarray) -> bool:
                 and np.allclose(X, np.round(X), rtol=0, atol=1e-6))
 
 
-def _check_box(
+def check_box(
     clip: Any, X: np.ndarray | None = None, name: str = "X", task: str = "This search"
 ) -> tuple[float, float]:
     """Like :func:`check_clip`, for searches that need a box: ``clip=None`` is refused."""
@@ -110,30 +110,30 @@ def starting_image(
             return np.random.default_rng(random_state).uniform(low, high, size=n_features)
         raise ValueError(f"start must be 'blank', 'noise' or an image; got {start!r}.")
     x0 = check_features(start, n_features=n_features, name="start", allow_1d=True)[0]
-    _check_box(clip, x0[np.newaxis], "start", task)
+    check_box(clip, x0[np.newaxis], "start", task)
     return x0
 
 
-def _check_positive_int(value: Any, name: str) -> int:
+def check_positive_int(value: Any, name: str) -> int:
     if not (isinstance(value, (int, np.integer)) and value >= 1):
         raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
     return int(value)
 
 
-def _prepare(model: Any, X: Any, clip: Any) -> tuple[np.ndarray, tuple[float, float] | None]:
+def prepare_rows(model: Any, X: Any, clip: Any) -> tuple[np.ndarray, tuple[float, float] | None]:
     """Validated ``X`` (2-D, the model's number of features) and ``clip``."""
     gradients.check_differentiable(model)
     X = check_features(X, n_features=gradients.n_input_features(model))
     return X, check_clip(clip, X)
 
 
-def _check_choice(value: Any, choices: tuple[str, ...], name: str) -> str:
+def check_choice(value: Any, choices: tuple[str, ...], name: str) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}; got {value!r}.")
     return value
 
 
-def _check_in_box(X: np.ndarray, clip: tuple[float, float]) -> None:
+def check_in_box(X: np.ndarray, clip: tuple[float, float]) -> None:
     if X.min() < clip[0] or X.max() > clip[1]:
         raise ValueError(
             f"X has values in [{X.min():.3g}, {X.max():.3g}], outside clip={clip!r}; the exact "

@@ -357,16 +357,17 @@ def count_open(lows: list[np.ndarray], highs: list[np.ndarray]) -> int:
 
 
 def program_reaching(model: MLPClassifier, region: Region, network: NetworkProgram,
-                      target: int, method: str, margin: float) -> Encoded | None:
-    """The program of the changes in the region (with the norm's columns) that reach
-    ``target``, over bounds tightened for that class with ``method="lp"``
-    (:func:`bounds_reaching`); None if no change in the region reaches it."""
+                      target: int, method: str, margin: float,
+                      with_size: bool = True) -> Encoded | None:
+    """The program of the changes in the region (with the norm's columns unless
+    ``with_size=False``) that reach ``target``, over bounds tightened for that class with
+    ``method="lp"`` (:func:`bounds_reaching`); None if no change in the region reaches it."""
     bounds = (network.lows, network.highs)
     if method == "lp":
         bounds = bounds_reaching(model, region, network, target, margin)
         if bounds is None:
             return None
-    encoded = region.encode(model, *bounds, len(bounds[0]), with_size=True)
+    encoded = region.encode(model, *bounds, len(bounds[0]), with_size=with_size)
     add_target_row(encoded.program, encoded.activations, network.logit_margin, target,
                     margin)
     return encoded

@@ -50,6 +50,8 @@ def solve_row(model: MLPClassifier, x0: np.ndarray, region: Region, method: str,
         network.targets.insert(0, reached)
     n_binaries = network.n_binaries
     best: dict[str, Any] = {"eps": np.inf, "x": None}
+    if known is not None and region.norm == "inf" and formulation == "per target":
+        best["eps"], best["x"] = change_size(known - x0, region.norm), known
     lower_bounds: list[float] = []
     timed_out = False
 
@@ -88,6 +90,27 @@ def solve_row(model: MLPClassifier, x0: np.ndarray, region: Region, method: str,
                 timed_out = True
                 lower_bounds.append(region.eps_low)
                 continue
+            if region.norm == "inf" and np.isfinite(best["eps"]):
+                # does any change a little smaller than the best known reach t? A
+                # feasibility program (the ball as the input's bounds: no size rows, no
+                # objective), most often infeasible: then t is done; else its smallest change
+                # is searched for below
+                radius = best["eps"] * (1 - mip_rel_gap / 2)
+                ball = Region(x0, region.norm, region.eps_low, radius, region.clip,
+                              region.deadline)
+                check = program_reaching(model, ball, network, t, method, margin,
+                                         with_size=False)
+                if check is not None:
+                    n_binaries = max(n_binaries, check.n_binaries)
+                    found = check.program.solve(np.zeros(check.program.n_columns), True,
+                                                region.left(), mip_rel_gap)
+                    if found.status not in (0, 2):
+                        timed_out = True
+                        lower_bounds.append(region.eps_low)
+                        continue
+                if check is None or found.status == 2:  # no change within radius reaches t
+                    lower_bounds.append(radius)
+                    continue
             encoded = program_reaching(model, region, network, t, method, margin)
             if encoded is None:  # no change in the box reaches this target
                 lower_bounds.append(cap)

@@ -18,7 +18,7 @@ from helpers._validation import (
     check_model_mapping,
     model_input,
 )
-from helpers.attacks._checks import _check_eps, _check_positive_int, _prepare
+from helpers.attacks._checks import check_eps, check_positive_int, prepare_rows
 from helpers.attacks.gradient import deepfool, fgsm, gradient_sign, pgd, surrogate_pgd
 
 
@@ -63,7 +63,7 @@ def accuracy_under_attack(
     eps = check_grid(eps, "eps")
     X_checked = check_features(X)
     for model in models.values():
-        _prepare(model, X_checked, clip)
+        prepare_rows(model, X_checked, clip)
     records = []
     for name, model in models.items():
         y = check_labels(model, y, len(X_checked))
@@ -133,7 +133,7 @@ def smallest_fgsm(
         the errors of :func:`fgsm`.
     """
     grid = np.sort(check_grid(eps_grid, "eps_grid"))
-    X, clip = _prepare(model, X, clip)
+    X, clip = prepare_rows(model, X, clip)
     y = check_labels(model, y, len(X))
     direction = gradient_sign(gradients.input_gradient(model, X, y))
     eps = np.full(len(X), np.nan)
@@ -230,12 +230,12 @@ def smallest_pgd(
     """
     if loss not in ("log-loss", "surrogate margin"):
         raise ValueError(f"loss must be 'log-loss' or 'surrogate margin'; got {loss!r}.")
-    if not _check_eps(high, "high") > 0:
+    if not check_eps(high, "high") > 0:
         raise ValueError(f"high must be > 0 (the largest size tried); got {high!r}.")
-    n_bisections = _check_positive_int(n_bisections, "n_bisections")
+    n_bisections = check_positive_int(n_bisections, "n_bisections")
     if not (isinstance(n_restarts, (int, np.integer)) and n_restarts >= 0):
         raise ValueError(f"n_restarts must be a whole number >= 0; got {n_restarts!r}.")
-    X, clip = _prepare(model, X, clip)
+    X, clip = prepare_rows(model, X, clip)
     y = np.asarray(y)
     gradients.class_indices(model, y, len(X))
 
@@ -317,7 +317,7 @@ def deepfool_vs_fgsm(
     X = check_features(X)
     check_grid(eps_grid, "eps_grid")  # every input checked before the long searches
     for model in models.values():
-        _prepare(model, X, clip)
+        prepare_rows(model, X, clip)
         y = check_labels(model, y, len(X))
     frames = []
     for name, model in models.items():

@@ -17,7 +17,7 @@ import pandas as pd
 
 from helpers import network
 from helpers._validation import check_features, check_grid, check_labels
-from helpers.attacks._checks import _check_box, check_clip
+from helpers.attacks._checks import check_box, check_clip
 from helpers.grids import distance_to_data, most_confident_direction, probability_along_ray
 from helpers.linear import linear_scores
 
@@ -266,7 +266,7 @@ def minimal_perturbation_linear_in_box(
     """
     W, b = linear_scores(model)
     X = check_features(X, n_features=W.shape[1], allow_1d=True)
-    low, high = _check_box(clip, X, "X", "minimal_perturbation_linear_in_box")
+    low, high = check_box(clip, X, "X", "minimal_perturbation_linear_in_box")
     if not overshoot >= 0:
         raise ValueError(f"overshoot must be >= 0; got {overshoot!r}.")
     scores = X @ W.T + b
@@ -474,7 +474,7 @@ def one_pixel_flips_linear(
     """
     W, b = linear_scores(model)
     X = check_features(X, n_features=W.shape[1])
-    low, high = _check_box(clip, X, task="one_pixel_flips_linear")
+    low, high = check_box(clip, X, task="one_pixel_flips_linear")
     scores = X @ W.T + b
     rows = np.arange(len(X))
     predicted = scores.argmax(axis=1)

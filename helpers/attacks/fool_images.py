@@ -19,7 +19,7 @@ from scipy.optimize import minimize
 
 from helpers import gradients
 from helpers._validation import check_class, check_fitted, model_input
-from helpers.attacks._checks import _check_box, _check_positive_int, starting_image
+from helpers.attacks._checks import check_box, check_positive_int, starting_image
 
 #: Why a fool search ended (:attr:`FoolImage.outcome`).
 FOOL_OUTCOMES: tuple[str, ...] = ("reached", "plateau", "budget")
@@ -119,8 +119,8 @@ def fool_image(
     gradients.check_differentiable(model)
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be a probability in (0, 1); got {confidence!r}.")
-    low, high = _check_box(clip, task="fool_image")
-    max_iter = _check_positive_int(max_iter, "max_iter")
+    low, high = check_box(clip, task="fool_image")
+    max_iter = check_positive_int(max_iter, "max_iter")
     if not (isinstance(tol, (int, float)) and 0 < tol < 1):
         raise ValueError(f"tol must be a number in (0, 1), e.g. 1e-6; got {tol!r}.")
     n_features = gradients.n_input_features(model)
@@ -247,10 +247,10 @@ def evolve_fool_image(
         raise ValueError(f"mutation_rate must be in (0, 1]; got {mutation_rate!r}.")
     if not mutation_scale > 0:
         raise ValueError(f"mutation_scale must be > 0; got {mutation_scale!r}.")
-    low, high = _check_box(clip, task="evolve_fool_image")
-    population = _check_positive_int(population, "population")
-    generations = _check_positive_int(generations, "generations")
-    patience = _check_positive_int(patience, "patience")
+    low, high = check_box(clip, task="evolve_fool_image")
+    population = check_positive_int(population, "population")
+    generations = check_positive_int(generations, "generations")
+    patience = check_positive_int(patience, "patience")
     if not (isinstance(tol, (int, float)) and 0 <= tol < 1):
         raise ValueError(f"tol must be a number in [0, 1), e.g. 1e-4; got {tol!r}.")
     target = check_class(model, target_class, "target_class")

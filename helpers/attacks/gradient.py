@@ -14,11 +14,11 @@ import numpy as np
 from helpers import gradients
 from helpers._validation import check_features
 from helpers.attacks._checks import (
-    _check_eps,
-    _check_eps_per_row,
-    _check_norm,
-    _check_positive_int,
-    _prepare,
+    check_eps,
+    check_eps_per_row,
+    check_norm,
+    check_positive_int,
+    prepare_rows,
 )
 
 #: Components of a gradient row smaller than this share of the row's largest ``|component|``
@@ -123,9 +123,9 @@ def fgsm(
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
-    eps = _check_eps(eps)
-    norm = _check_norm(norm)
-    X, clip = _prepare(model, X, clip)
+    eps = check_eps(eps)
+    norm = check_norm(norm)
+    X, clip = prepare_rows(model, X, clip)
     X_adv = X + eps * _steepest_step(gradients.input_gradient(model, X, y), norm)
     return X_adv if clip is None else np.clip(X_adv, *clip)
 
@@ -178,11 +178,11 @@ def pgd(
         As :func:`fgsm`, and if ``step < 0``, ``n_steps < 1`` or ``eps`` has neither one value
         nor one per row.
     """
-    norm = _check_norm(norm)
-    n_steps = _check_positive_int(n_steps, "n_steps")
-    X, clip = _prepare(model, X, clip)
-    eps = _check_eps_per_row(eps, len(X))
-    step = 2.5 * eps / n_steps if step is None else _check_eps(step, "step")
+    norm = check_norm(norm)
+    n_steps = check_positive_int(n_steps, "n_steps")
+    X, clip = prepare_rows(model, X, clip)
+    eps = check_eps_per_row(eps, len(X))
+    step = 2.5 * eps / n_steps if step is None else check_eps(step, "step")
     target = gradients.class_indices(model, y, len(X))
     labels = np.asarray(model.classes_)[target]
     delta = np.zeros_like(X)
@@ -259,9 +259,9 @@ def surrogate_pgd(
     ValueError
         As :func:`pgd` and :func:`helpers.gradients.margin_and_surrogate_gradient`.
     """
-    n_steps = _check_positive_int(n_steps, "n_steps")
-    X, clip = _prepare(model, X, clip)
-    eps = _check_eps_per_row(eps, len(X))
+    n_steps = check_positive_int(n_steps, "n_steps")
+    X, clip = prepare_rows(model, X, clip)
+    eps = check_eps_per_row(eps, len(X))
     step = 2.5 * eps / n_steps
     X_adv = X.copy()
     if random_start:
@@ -358,11 +358,11 @@ def deepfool(
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
-    overshoot = _check_eps(overshoot, "overshoot")
-    max_iter = _check_positive_int(max_iter, "max_iter")
-    if max_step is not None and not (_check_eps(max_step, "max_step") > 0):
+    overshoot = check_eps(overshoot, "overshoot")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    if max_step is not None and not (check_eps(max_step, "max_step") > 0):
         raise ValueError(f"max_step must be > 0 or None; got {max_step!r}.")
-    X, clip = _prepare(model, X, clip)
+    X, clip = prepare_rows(model, X, clip)
 
     def into_box(rows: np.ndarray, change: np.ndarray) -> np.ndarray:
         """``change``, shortened where ``X[rows] + change`` would leave the box."""

@@ -29,7 +29,12 @@ The encoding follows MIPVerify:
    of the bounds found before, until a round fixes no further unit's sign. More units get a
    fixed sign, fewer binaries are left, and a class that no change in the region reaches is
    ruled out by LP alone. The class the known change reaches is solved first, then the others,
-   the likeliest first, each capped by the best size found so far.
+   the likeliest first, each capped by the best size found so far. For L-infinity a class is
+   first asked only whether some change a little smaller than the best known (by half the
+   relative gap) reaches it: a feasibility program, whose ball is the input's bounds (no size
+   rows, no objective). Most often none does, which settles the class (on the hardest digits of
+   the standard network this took about half the time of minimising the size); only otherwise
+   is the class's smallest change searched for.
 
 Everything done for a row — the refinement of the known change, the bounds, the programs —
 stops at the row's time limit; a row it stops keeps the best fooling change known and says so.
@@ -48,7 +53,7 @@ from sklearn.neural_network import MLPClassifier
 
 from helpers import gradients
 from helpers._validation import check_features, check_range
-from helpers.attacks._checks import _check_choice, _check_in_box, as_row_values, check_positive
+from helpers.attacks._checks import as_row_values, check_choice, check_in_box, check_positive
 from helpers.attacks._milp_encoding import (Region, network_program, predicted_index,
                                             program_reaching)
 from helpers.attacks._milp_search import attack_start, change_size, search_row
@@ -189,8 +194,8 @@ def adversarial_within_relu(
     norm = _check_exact_norm(norm)
     clip = check_range(clip, "clip")
     X = check_features(X, n_features=model.coefs_[0].shape[0], allow_1d=True)
-    _check_in_box(X, clip)
-    bounds = _check_choice(bounds, BOUND_METHODS, "bounds")
+    check_in_box(X, clip)
+    bounds = check_choice(bounds, BOUND_METHODS, "bounds")
     time_limit = check_positive(time_limit, "time_limit")
     margin = check_positive(margin, "margin")
     sizes = as_row_values(eps, len(X), "eps")
@@ -309,9 +314,9 @@ def minimal_perturbation_relu(
     norm = _check_exact_norm(norm)
     clip = check_range(clip, "clip")
     X = check_features(X, n_features=model.coefs_[0].shape[0], allow_1d=True)
-    _check_in_box(X, clip)
-    bounds = _check_choice(bounds, BOUND_METHODS, "bounds")
-    formulation = _check_choice(formulation, FORMULATIONS, "formulation")
+    check_in_box(X, clip)
+    bounds = check_choice(bounds, BOUND_METHODS, "bounds")
+    formulation = check_choice(formulation, FORMULATIONS, "formulation")
     time_limit = check_positive(time_limit, "time_limit")
     margin = check_positive(margin, "margin")
     mip_rel_gap = check_positive(mip_rel_gap, "mip_rel_gap")
@@ -366,5 +371,5 @@ def _check_fooling_rows(x_fooling: Any, X: np.ndarray, clip: tuple[float, float]
                          "changed row or all NaN (none known).")
     known = rows[~missing.any(axis=1)]
     if len(known):
-        _check_in_box(known, clip)
+        check_in_box(known, clip)
     return rows

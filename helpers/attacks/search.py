@@ -19,7 +19,7 @@ from helpers._validation import (
     check_numeric,
     model_input,
 )
-from helpers.attacks._checks import _check_box, _check_positive_int
+from helpers.attacks._checks import check_box, check_positive_int
 from helpers.network import ACTIVATIONS, box_keeps_class, check_network, propagate_between
 
 
@@ -108,10 +108,10 @@ def one_pixel_attack(
             "Pass X[i], not X[i:i + 1]."
         )
     x = check_features(x, n_features=model.n_features_in_, name="x", allow_1d=True)[0]
-    clip = _check_box(clip, x[np.newaxis], "x", "the one-pixel attack")
-    n_pixels = _check_positive_int(n_pixels, "n_pixels")
-    popsize = _check_positive_int(popsize, "popsize")
-    maxiter = _check_positive_int(maxiter, "maxiter")
+    clip = check_box(clip, x[np.newaxis], "x", "the one-pixel attack")
+    n_pixels = check_positive_int(n_pixels, "n_pixels")
+    popsize = check_positive_int(popsize, "popsize")
+    maxiter = check_positive_int(maxiter, "maxiter")
     classes = list(np.asarray(model.classes_))
     true = check_class(model, y, "y")
     n_features = len(x)
@@ -211,7 +211,7 @@ def one_pixel_flips_grid(
     """
     check_network(model)
     X = check_features(X, n_features=model.coefs_[0].shape[0])
-    low, high = _check_box(clip, X, "X", "one_pixel_flips_grid")
+    low, high = check_box(clip, X, "X", "one_pixel_flips_grid")
     grid = check_numeric(values, "values").ravel()
     if grid.size == 0 or not np.all(np.isfinite(grid)) or grid.min() < low or grid.max() > high:
         raise ValueError(

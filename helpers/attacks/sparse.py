@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from helpers import gradients
-from helpers.attacks._checks import _check_box, _check_positive_int, _prepare, check_positive
+from helpers.attacks._checks import check_box, check_positive, check_positive_int, prepare_rows
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,9 @@ def ead(
     beta = check_positive(beta, "beta")
     learning_rate = check_positive(learning_rate, "learning_rate")
     const = check_positive(initial_const, "initial_const")
-    n_searches = _check_positive_int(n_searches, "n_searches")
-    n_steps = _check_positive_int(n_steps, "n_steps")
-    X, clip = _prepare(model, X, _check_box(clip, task="EAD"))
+    n_searches = check_positive_int(n_searches, "n_searches")
+    n_steps = check_positive_int(n_steps, "n_steps")
+    X, clip = prepare_rows(model, X, check_box(clip, task="EAD"))
     source = gradients.class_indices(model, y, len(X))
     rows = np.arange(len(X))
     best, best_l1 = X.copy(), np.full(len(X), np.inf)

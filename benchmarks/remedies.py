@@ -7,7 +7,7 @@ Usage (from the repository root, in the project's environment)::
 For every seed of ``SEEDS`` (the notebook's own seed, 21, first) the script fits every model of
 ``helpers.scorecard.fit_remedy_models`` with that seed (the networks' initialisation and
 batches, the mixtures' initialisation), draws new noise images and photo patches with it, and
-computes exactly what notebook 08 computes for its one seed, with the same helpers and
+computes exactly what notebook 09 computes for its one seed, with the same helpers and
 settings (``helpers.scorecard``, ``helpers.adaptive``). The train/test split of the digits is
 the series' (``random_state=0``) for every seed. Results go to
 ``benchmarks/results/remedies.csv`` (one row per seed, model and measurement), which the
@@ -48,7 +48,7 @@ COLLAPSED_RECALL = 0.5
 #: Scales from which clip(alpha * noise) is mostly ink: at alpha = 10 every pixel of noise above
 #: 0.1 is clipped to 1.
 INK_ALPHA = 10.0
-#: The settings notebook 08 uses; change them in both places together.
+#: The settings notebook 09 uses; change them in both places together.
 N_NOISE = 60
 N_OUTSIDERS = 300
 ALPHAS = np.geomspace(1.0, 1e4, 13)
@@ -72,7 +72,7 @@ def digits() -> tuple[np.ndarray, ...]:
 
 
 def evaluate_seed(seed: int) -> pd.DataFrame:
-    """Every measurement of notebook 08 for one seed, long format (model, measurement, value)."""
+    """Every measurement of notebook 09 for one seed, long format (model, measurement, value)."""
     X_train, X_test, y_train, y_test, X_unseen = digits()
     rng = np.random.default_rng(seed)
     fitted = scorecard.fit_remedy_models(X_train, y_train, random_state=seed)
@@ -140,7 +140,7 @@ def evaluate_seed(seed: int) -> pd.DataFrame:
 
 
 def fool_summary(found: pd.DataFrame) -> dict[str, float]:
-    """What notebook 08 reads from one model's best fools (:func:`helpers.fools.best_fools`).
+    """What notebook 09 reads from one model's best fools (:func:`helpers.fools.best_fools`).
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Benchmark: the series' standard network is competent at every seed, on digits 0-3 and on all ten.
 
-:func:`helpers.models.mnist_standard_network` (784-50-20-K, ReLU, Adam) is what notebooks 06-08
+:func:`helpers.models.mnist_standard_network` (784-50-20-K, ReLU, Adam) is what notebooks 06-09
 measure. A conclusion drawn on one trained network must not move with the draw, so this script
 trains it at every seed of :data:`SEEDS` (21, the post's, then 0-19), on the bundled digits 0-3
 (K = 4) and on all ten (K = 10), with the series' split (a quarter held out, seed 0), and records

@@ -305,7 +305,7 @@ def fit_once(
 ) -> BaseEstimator:
     """``estimator.fit(X, y)``, done once for the whole series: later calls load that fit.
 
-    Notebooks 03 to 08 train the same seeded networks on the same digits, and training is
+    Notebooks 03 to 09 train the same seeded networks on the same digits, and training is
     deterministic: the first notebook that needs a network fits it and stores it, the others
     load it in milliseconds instead of training it again for seconds, with the same weights to
     the last bit. The file is named by a hash of everything the fit depends on: the estimator's

@@ -56,7 +56,7 @@ def load_benchmark_script(name: str) -> ModuleType:
 
 @pytest.fixture(scope="session")
 def remedies_script() -> ModuleType:
-    """``benchmarks/remedies.py``, which writes the table notebook 08 reads its seeds from."""
+    """``benchmarks/remedies.py``, which writes the table notebook 09 reads its seeds from."""
     return load_benchmark_script("remedies")
 
 

@@ -338,7 +338,7 @@ def last_hidden_layer_off(model: MLPClassifier, X: np.ndarray) -> np.ndarray:
     """Which rows switch every unit of the last hidden layer off (all its activations 0).
 
     For a ReLU network such a row's logits are the output biases alone, the same for every input
-    nearby, so its input gradient is exactly zero (notebooks 07 and 08).
+    nearby, so its input gradient is exactly zero (notebook 07).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
-"""Notebook 08's statements about other seeds, checked on the table it reads.
+"""Notebook 09's statements about other seeds, checked on the table it reads.
 
-Notebook 08 computes one seed (21) and reads the spread over the seeds 21 and 0 to 9 from
+Notebook 09 computes one seed (21) and reads the spread over the seeds 21 and 0 to 9 from
 ``benchmarks/results/remedies.csv``, written by ``benchmarks/remedies.py`` (about ten minutes).
 Its text states what holds over those seeds, as a count, a range or a median, with the collapsed
 trainings named and left out; each test below asserts one such statement on the committed table.

@@ -158,6 +158,9 @@ def test_far_away_every_ray_still_ends_certain_and_the_box_follows_the_all_ink_i
     which it is sure of the all-ink image: the standard network at every seed, the trained
     networks at some seeds only."""
     assert (seeds["ray limit confidence min"] >= 0.999).all()
+    alpha = seeds.pivot(index="seed", columns="network", values="median alpha")
+    for name in ("pgd", "fgsm"):  # "at most seeds they only need a larger scale"
+        assert (alpha[name] > alpha["standard"]).sum() > len(alpha) / 2
     for name, part in seeds.groupby("network"):
         sure_ink = set(part.loc[part["all-ink confidence"] > 0.95, "seed"])
         sure_noise = set(part.loc[part["clipped share"] >= 0.5, "seed"])

@@ -94,7 +94,8 @@ def plot_robust_accuracy(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Returns
     -------
     Axes
-        One group of bars per network (in the table's order), one bar per measure.
+        One group of bars per network (in the table's order), one bar per measure; the legend
+        in one row above the bars.
 
     Raises
     ------
@@ -123,7 +124,8 @@ def plot_robust_accuracy(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
                    label=measure if i == 0 else None)
             ax.vlines(centre, shares.min(), shares.max(), color="black", linewidth=1.2)
     ax.set_xticks(range(len(networks)), networks)
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.15)  # room above the bars for the legend's one row
+    ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_ylabel("share of the test digits (bar: median over seeds; line: range)")
-    ax.legend(fontsize="small", ncols=min(len(measures), 3))
+    ax.legend(fontsize="small", ncols=len(measures), loc="upper center")
     return ax

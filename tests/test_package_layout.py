@@ -38,6 +38,17 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+def _private_names_imported(path: Path) -> list[str]:
+    """The names beginning with one underscore that ``path`` imports from a helpers module."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.level or
+                                                 (node.module or "").startswith("helpers")):
+            found += [f"{node.module}.{alias.name}" for alias in node.names
+                      if alias.name.startswith("_") and not alias.name.startswith("__")]
+    return found
+
+
 MODULES = _modules()
 
 
@@ -67,6 +78,13 @@ def test_computation_never_imports_plotting(name):
     assert not drawing, f"{name} is computation but imports {drawing}"
 
 
+@pytest.mark.parametrize("name", MODULES)
+def test_no_private_name_is_imported_from_another_module(name):
+    private = _private_names_imported(MODULES[name])
+    assert not private, (f"{name} imports the private names {private}: give each a public, "
+                         "documented name in its module, or make the two modules one")
+
+
 def test_the_modules_import_no_cycle():
     graph = {name: {m for m in _imports(path) if m in MODULES and not m.startswith(name + ".")}
              for name, path in MODULES.items()}
@@ -84,6 +102,8 @@ def test_the_layout_rules_catch_a_violation(tmp_path):
     # The checks above read imports from the source: show they see one.
     bad = tmp_path / "bad.py"
     bad.write_text("from sklearn.linear_model._base import LinearClassifierMixin\n"
-                   "from helpers import plotting\n")
+                   "from helpers import plotting\n"
+                   "from helpers.attacks._checks import _looks_like_8_bit_pixels\n")
     assert "sklearn.linear_model._base" in _imports(bad)
     assert "helpers.plotting" in _imports(bad)
+    assert _private_names_imported(bad) == ["helpers.attacks._checks._looks_like_8_bit_pixels"]

@@ -38,7 +38,7 @@ from helpers._validation import (
     check_seed,
     check_training_data,
 )
-from helpers.attacks._checks import check_clip
+from helpers.attacks._checks import check_choice, check_clip
 
 #: The attacks the training replaces each batch with.
 TRAINING_ATTACKS: tuple[str, str] = ("pgd", "fgsm")
@@ -184,8 +184,7 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
         """
         network = _check_network(self.estimator)
         eps = check_nonnegative(self.eps, "eps")
-        if self.attack not in TRAINING_ATTACKS:
-            raise ValueError(f"attack must be one of {TRAINING_ATTACKS}; got {self.attack!r}.")
+        check_choice(self.attack, TRAINING_ATTACKS, "attack")
         _check_whole(self.n_steps, "n_steps", 1)
         epochs = _check_whole(self.epochs, "epochs", 1)
         warmup = _check_whole(self.warmup_epochs, "warmup_epochs", 0)

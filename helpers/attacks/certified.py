@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.neural_network import MLPClassifier
 
 from helpers._validation import check_features, check_in_range, check_range
-from helpers.attacks._checks import as_row_values, check_positive
+from helpers.attacks._checks import as_row_values, check_choice, check_positive
 from helpers.attacks._milp_encoding import Region, hidden_bounds, network_program
 from helpers.attacks.milp import BOUND_METHODS, check_relu_network
 
@@ -54,8 +54,7 @@ def _prepare(model: Any, X: Any, bounds: str, clip: Any, time_limit: float):
     clip = check_range(clip, "clip")
     X = check_features(X, n_features=model.coefs_[0].shape[0], allow_1d=True)
     check_in_range(X, clip, "X", "clip", allow_none=False)
-    if bounds not in BOUND_METHODS:
-        raise ValueError(f"bounds must be one of {BOUND_METHODS}; got {bounds!r}.")
+    check_choice(bounds, BOUND_METHODS, "bounds")
     return X, clip, check_positive(time_limit, "time_limit")
 
 

@@ -21,8 +21,18 @@ EXERCISE = re.compile(r"^\*\*Exercise (\d+)\*\* \(([a-z-]+)\)")
 FIGURE_IN_CODE = re.compile(r"Figure (\d+)\b")
 FIGURE_REFERENCE = re.compile(r"\bFigures? (\d+)(?:[–-](\d+))?")
 SECTION_REFERENCE = re.compile(r"§ “([^”]+)”")
-EQUATION_TAG = re.compile(r"\\tag\{(\d+)\}")
-EQUATION_REFERENCE = re.compile(r"\b(?:[Ee]quations?|[Ee]q\.) \((\d+)\)")
+EQUATION_TAG = re.compile(r"\\tag\{([^}]*)\}")
+EQUATION_REFERENCE = re.compile(r"\b(?:[Ee]quations?|[Ee]q\.) \(([^)]*)\)")
+PROBLEM_REFERENCE = re.compile(r"\b[Pp]roblems? \((\d+)\)")
+# One numbering for the series: the notation page's problems are (1), (2), ... and are called
+# "problem (n)"; a notebook's own equations are (NN.k), NN its number, called "equation (NN.k)".
+NOTATION = ROOT / "site" / "notation.md"
+PROBLEM_NUMBERS = set(re.findall(r"\\tag\{(\d+)\}", NOTATION.read_text(encoding="utf-8")))
+FROM_SCRATCH_TAG = "from-scratch"
+MAX_FROM_SCRATCH_LINES = 45  # "at most ~40 lines" of the idea, with its check
+MAX_PROSE_WORDS = 3000  # one class session (issue 26); counted as before-stop counts it
+# Prose that points at output by position instead of naming the value.
+LINE_POINTER = re.compile(r"\b(?:first|second|third|fourth|last) (?:printed )?lines?\b", re.IGNORECASE)
 
 
 def _read(path: Path) -> nbformat.NotebookNode:
@@ -156,11 +166,84 @@ def test_figures_are_numbered_in_order(notebook):
     assert numbers == list(range(1, len(numbers) + 1)), f"figures numbered {numbers}"
 
 
+def _prose(notebook: nbformat.NotebookNode) -> str:
+    return "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+
+
 def test_every_equation_referred_to_is_numbered(notebook):
-    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    text = _prose(notebook)
     tags = set(EQUATION_TAG.findall(text))
     for reference in EQUATION_REFERENCE.findall(text):
         assert reference in tags, f"equation ({reference}) is referred to but not numbered"
+
+
+def check_one_numbering(number: str, text: str) -> None:
+    """Raise AssertionError unless ``text`` (notebook ``number``'s prose) follows the series' numbering."""
+    for tag in EQUATION_TAG.findall(text):
+        own = re.fullmatch(r"(\d\d)\.\d+", tag)
+        if own:
+            assert own.group(1) == number, f"notebook {number} tags an equation ({tag}): use ({number}.k)"
+        else:
+            assert tag in PROBLEM_NUMBERS, (
+                f"\\tag{{{tag}}}: a notebook's own equation is tagged ({number}.k); a bare number is "
+                f"one of the notation page's problems {sorted(PROBLEM_NUMBERS)}"
+            )
+    for reference in EQUATION_REFERENCE.findall(text):
+        assert re.fullmatch(r"\d\d\.\d+", reference), (
+            f"equation ({reference}): the notation page's problems are called 'problem (n)', "
+            f"a notebook's own equations 'equation (NN.k)'"
+        )
+    for reference in PROBLEM_REFERENCE.findall(text):
+        assert reference in PROBLEM_NUMBERS, f"problem ({reference}) is not on the notation page"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name[:2])
+def test_one_numbering_across_the_series(path):
+    notebook = _read(path)
+    check_one_numbering(path.name[:2], _prose(notebook))
+    for i, cell in enumerate(notebook.cells):
+        bare = [t for t in EQUATION_TAG.findall(cell.source) if t.isdigit()] \
+            if cell.cell_type == "markdown" else []
+        assert not bare or "notation" in cell.source, (
+            f"cell {i} tags ({bare[0]}) without naming the notation page: a notebook's own "
+            f"equation is ({path.name[:2]}.k)"
+        )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name[:2])
+def test_each_notebook_is_one_class_session(path):
+    text = _prose(_read(path))
+    words = len(re.sub(r"\$[^$]*\$", "x", text).split())
+    assert words <= MAX_PROSE_WORDS, (
+        f"{path.name}: {words} words of prose; one class session is at most {MAX_PROSE_WORDS}: "
+        "trim, or move internals to another notebook"
+    )
+
+
+def _printed(cell: nbformat.NotebookNode) -> str:
+    return "".join(
+        out.get("text", "") if out.get("output_type") == "stream"
+        else out.get("data", {}).get("text/plain", "")
+        for out in cell.get("outputs", [])
+    )
+
+
+def test_each_notebook_shows_its_algorithm_and_checks_it_against_the_helper(notebook):
+    cells = [c for c in notebook.cells
+             if c.cell_type == "code" and FROM_SCRATCH_TAG in c.metadata.get("tags", [])]
+    assert cells, f"no code cell tagged {FROM_SCRATCH_TAG!r}: write the idea out, check it against the helper"
+    for cell in cells:
+        lines = [line for line in cell.source.splitlines() if line.strip()]
+        assert len(lines) <= MAX_FROM_SCRATCH_LINES, f"{len(lines)} lines: the idea fits in about 40"
+        printed = _printed(cell)
+        assert "True" in printed and "False" not in printed, (
+            f"the cell's own check against the helper is printed and holds: {printed[-200:]!r}"
+        )
+
+
+def test_prose_names_printed_values(notebook):
+    found = LINE_POINTER.findall(_prose(notebook))
+    assert not found, f"prose points at output by position {found}: name the value instead"
 
 
 def test_the_structure_checks_fail_on_a_bare_notebook():
@@ -175,3 +258,14 @@ def test_the_structure_checks_fail_on_a_bare_notebook():
     long = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("word " * 181)])
     with pytest.raises(AssertionError, match="181 words"):
         test_no_markdown_cell_is_too_long(long)
+    with pytest.raises(AssertionError, match="use \\(07.k\\)"):
+        check_one_numbering("07", "$$ x \\tag{03.1} $$")
+    with pytest.raises(AssertionError, match="bare number"):
+        check_one_numbering("07", "$$ x \\tag{9} $$")
+    with pytest.raises(AssertionError, match="problem \\(n\\)"):
+        check_one_numbering("07", "$$ x \\tag{2} $$ as equation (2) says")
+    with pytest.raises(AssertionError, match="from-scratch"):
+        test_each_notebook_shows_its_algorithm_and_checks_it_against_the_helper(bare)
+    with pytest.raises(AssertionError, match="first line"):
+        test_prose_names_printed_values(nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_markdown_cell("As the first line printed shows.")]))

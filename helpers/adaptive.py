@@ -41,7 +41,8 @@ from helpers._validation import (
     check_probability,
     check_range,
 )
-from helpers.attacks import FoolImage, gradient_sign, starting_image
+from helpers.attacks import FoolImage, starting_image
+from helpers.attacks.gradient import projected_gradient_ascent
 from helpers.density import ClassConditionalDensity
 from helpers.remedies import DensityGatedClassifier, MeinkeHeinClassifier, unfrozen
 
@@ -286,8 +287,8 @@ def adaptive_pgd(
     min(0, high - log p(x))`` is 0 inside the detector's typical range ``[low, high]`` and pulls
     ``log p(x)`` back into it outside (the hinge form of their ``+ lambda log p(x)``: no cost once
     the detector accepts). Each step moves every pixel by ``step`` in the sign of the gradient,
-    then projects into the ``eps``-ball around ``X`` and into the pixel box; the last iterate is
-    returned. ``density_weight=0`` is plain targeted PGD.
+    then projects into the ``eps``-ball around ``X`` and into the pixel box
+    (:func:`helpers.attacks.gradient.projected_gradient_ascent`); the last iterate is returned. ``density_weight=0`` is plain targeted PGD.
 
     Parameters
     ----------
@@ -335,17 +336,18 @@ def adaptive_pgd(
     check_in_range(X, (low, high), "X", "clip", allow_none=False,
                    scale_fix="divide them by 255, and give eps on that scale")
     targets = _check_targets(classifier, targets, len(X))
-    X_adv = X.copy()
-    for _ in range(n_steps):
-        gradient = np.empty_like(X_adv)
+
+    def gradient(X_adv: np.ndarray) -> tuple[None, np.ndarray]:
+        climb = np.empty_like(X_adv)
         for label in np.unique(targets):
             rows = targets == label
-            gradient[rows] = log_probability_and_gradient(classifier, X_adv[rows], label)[1]
+            climb[rows] = log_probability_and_gradient(classifier, X_adv[rows], label)[1]
         if detector is not None and density_weight > 0:
-            gradient += density_weight * _gate_gradient(detector, X_adv)
-        X_adv = np.clip(X + np.clip(X_adv + step * gradient_sign(gradient) - X, -eps, eps),
-                        low, high)
-    return X_adv
+            climb += density_weight * _gate_gradient(detector, X_adv)
+        return None, climb
+
+    return projected_gradient_ascent(gradient, X, X, eps, step, n_steps, np.inf, (low, high),
+                                     keep_best=False)
 
 
 #: The attacks of :func:`smallest_passing_eps`, in the order of its columns.

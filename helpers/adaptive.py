@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import logsumexp
 
 from helpers import gradients
@@ -42,6 +41,7 @@ from helpers._validation import (
     check_range,
 )
 from helpers.attacks import FoolImage, starting_image
+from helpers.attacks.fool_images import climb_to_confidence
 from helpers.attacks.gradient import projected_gradient_ascent
 from helpers.density import ClassConditionalDensity
 from helpers.remedies import DensityGatedClassifier, MeinkeHeinClassifier, unfrozen
@@ -146,7 +146,7 @@ def adaptive_fool_image(
     """Search the pixel box for an image ``model`` gives to ``target_class``, through its density.
 
     Maximises ``log p(target_class | x)`` (:func:`log_probability_and_gradient`) with L-BFGS-B
-    inside ``clip``, stopping once the model's own probability reaches ``confidence``. For a
+    inside ``clip`` (:func:`helpers.attacks.fool_images.climb_to_confidence`), stopping once the model's own probability reaches ``confidence``. For a
     :class:`DensityGatedClassifier` the posterior is maximised minus ``gate_weight`` times the
     squared (relative) distance of ``log p(x)`` outside the typical range, shrunk by 5 % on each
     side: a smooth stand-in for the gate, whose step has no gradient.
@@ -204,35 +204,9 @@ def adaptive_fool_image(
             loss, grad = loss + gate_weight * penalty, grad + gate_weight * penalty_gradient
         return loss, grad
 
-    def stop_when_confident(intermediate_result: Any) -> None:
-        if probability(intermediate_result.x) >= confidence:
-            raise StopIteration
-
-    if probability(x0) >= confidence:
-        image, n_iter, out_of_budget = x0.copy(), 0, False
-    else:
-        search = minimize(
-            loss_and_gradient,
-            x0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(low, high)] * n_features,
-            callback=stop_when_confident,
-            options={"maxiter": max_iter, "gtol": 1e-14},
-        )
-        image, n_iter = np.clip(search.x, low, high), int(search.nit)
-        out_of_budget = search.status == 1  # L-BFGS-B's: iterations ran out; else no progress
-    reached = probability(image)
-    return FoolImage(
-        image=image,
-        start=x0,
-        target=target_class,
-        probability=reached,
-        reached=reached >= confidence,
-        n_iter=n_iter,
-        outcome=("reached" if reached >= confidence else "budget" if out_of_budget
-                 else "plateau"),
-    )
+    return climb_to_confidence(
+        loss_and_gradient, x0, target_class, confidence, (low, high), max_iter,
+        probability)
 
 
 def _check_detector(detector: Any) -> None:

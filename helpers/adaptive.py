@@ -146,7 +146,8 @@ def adaptive_fool_image(
     """Search the pixel box for an image ``model`` gives to ``target_class``, through its density.
 
     Maximises ``log p(target_class | x)`` (:func:`log_probability_and_gradient`) with L-BFGS-B
-    inside ``clip`` (:func:`helpers.attacks.fool_images.climb_to_confidence`), stopping once the model's own probability reaches ``confidence``. For a
+    inside ``clip`` (:func:`helpers.attacks.fool_images.climb_to_confidence`), stopping once the
+    model's own probability reaches ``confidence``. For a
     :class:`DensityGatedClassifier` the posterior is maximised minus ``gate_weight`` times the
     squared (relative) distance of ``log p(x)`` outside the typical range, shrunk by 5 % on each
     side: a smooth stand-in for the gate, whose step has no gradient.
@@ -262,7 +263,8 @@ def adaptive_pgd(
     ``log p(x)`` back into it outside (the hinge form of their ``+ lambda log p(x)``: no cost once
     the detector accepts). Each step moves every pixel by ``step`` in the sign of the gradient,
     then projects into the ``eps``-ball around ``X`` and into the pixel box
-    (:func:`helpers.attacks.gradient.projected_gradient_ascent`); the last iterate is returned. ``density_weight=0`` is plain targeted PGD.
+    (:func:`helpers.attacks.gradient.projected_gradient_ascent`); the last iterate is returned.
+    ``density_weight=0`` is plain targeted PGD.
 
     Parameters
     ----------

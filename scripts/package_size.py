@@ -1,10 +1,10 @@
-"""How large the ``helpers`` package is, and which of its public names something outside the tests uses.
+"""How large the ``helpers`` package is, and which public names something outside tests uses.
 
 Usage (from the repository root)::
 
     python scripts/package_size.py            # the numbers, and the public names nothing calls
-    python scripts/package_size.py --callers  # also every public name with the files that use it
-    python scripts/package_size.py --root DIR # another checkout (e.g. ``git archive`` of a commit)
+    python scripts/package_size.py --callers  # also every public name with the files using it
+    python scripts/package_size.py --root DIR # another checkout (``git archive`` of a commit)
 
 Definitions (the same before and after a change, so the numbers compare):
 
@@ -14,16 +14,15 @@ Definitions (the same before and after a change, so the numbers compare):
   modules such as ``attacks/_checks.py`` included) whose name does not begin with ``_``.
   Re-exports (``from helpers.x import y`` in an ``__init__.py``) are not definitions.
 - *caller*: a notebook's code cells (``notebooks/*.ipynb``), ``benchmarks/*.py``,
-  ``scripts/*.py``, or another ``helpers`` module, whose code names it: as a name or an
-  attribute (``attacks.pgd``); or a notebook's prose that points the reader at it in code font
-  (```helpers.adaptive.adaptive_pgd```): what a notebook tells its reader to look up stays public. A name only used
-  in its own module, or only by the tests, has no caller. An ``__init__.py`` re-export of the
-  name, or an import of it into a module that never uses it, does not count either.
+  ``scripts/*.py``, or another ``helpers`` module, whose code names it (as a name or an
+  attribute, ``attacks.pgd``); or a notebook's prose that points the reader at it in code
+  font (``helpers.adaptive.adaptive_pgd`` in backticks): what a notebook tells its reader to
+  look up stays public. A name used only in its own module, or only by the tests, has no
+  caller; nor does an ``__init__.py`` re-export, or an import into a module that never uses it.
   A class that a public function, or a public method of a public class, returns (its return
   annotation names it, e.g. ``DeepFoolResult``) has that function's (class's) callers: whoever
-  calls the function receives one.
-  The check reads names, not types: a local variable spelt like a public function counts as a
-  use (it errs towards keeping a name).
+  calls the function receives one. The check reads names, not types: a local variable spelt
+  like a public function counts as a use (it errs towards keeping a name).
 - *notebook code lines*: the non-blank lines of the notebooks' code cells.
 """
 

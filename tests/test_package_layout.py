@@ -114,7 +114,8 @@ def test_the_layout_rules_catch_a_violation(tmp_path):
 
 def _package_size():
     """scripts/package_size.py, which finds the callers of every public name."""
-    spec = importlib.util.spec_from_file_location("package_size", ROOT / "scripts" / "package_size.py")
+    path = ROOT / "scripts" / "package_size.py"
+    spec = importlib.util.spec_from_file_location("package_size", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -156,11 +157,14 @@ def test_the_caller_check_catches_a_planted_uncalled_function(tmp_path):
               "def planted():\n    pass\n\n"
               "def _helper():\n    return used_by_benchmark()\n")
     _plant(tmp_path, source,
-           notebook_code="%matplotlib inline\nfrom helpers import tools\nr = tools.used_in_code()\n",
+           notebook_code=("%matplotlib inline\nfrom helpers import tools\n"
+                          "r = tools.used_in_code()\n"),
            notebook_prose="See `helpers.tools.used_in_prose`; planted is not named in code font.",
            benchmark="from helpers.tools import used_by_benchmark, planted  # imported, unused\n"
                      "used_by_benchmark()\n")
     assert module.uncalled(tmp_path) == ["helpers.tools.planted"]
     found = module.callers(tmp_path)
-    assert found["helpers.tools.Result"] == ["notebooks/01-x.ipynb"]  # returned by a called function
-    assert found["helpers.tools.used_by_benchmark"] == ["benchmarks/run.py"]  # its own module's use does not count
+    # Result: returned by a function a notebook calls; used_by_benchmark: its own module's use
+    # (in _helper) does not count, the benchmark's does.
+    assert found["helpers.tools.Result"] == ["notebooks/01-x.ipynb"]
+    assert found["helpers.tools.used_by_benchmark"] == ["benchmarks/run.py"]

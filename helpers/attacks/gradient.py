@@ -141,7 +141,7 @@ def projected_gradient_ascent(
     clip: tuple[float, float] | None = (0.0, 1.0),
     keep_best: bool = True,
 ) -> np.ndarray:
-    """The loop of every PGD of the series: climb ``objective`` inside the ``eps``-ball around ``X``.
+    """The loop of every PGD of the series: climb ``objective`` in the ``eps``-ball around ``X``.
 
     From ``start`` (clipped into the box), ``n_steps`` times: move by ``step`` along the steepest
     unit step of the gradient in ``norm`` (the sign of it, :func:`gradient_sign`, for

@@ -40,9 +40,12 @@ from helpers._validation import (
     check_probability,
     check_range,
 )
-from helpers.attacks import FoolImage, starting_image
-from helpers.attacks.fool_images import climb_to_confidence
-from helpers.attacks.gradient import projected_gradient_ascent
+from helpers.attacks import (
+    FoolImage,
+    climb_to_confidence,
+    projected_gradient_ascent,
+    starting_image,
+)
 from helpers.density import ClassConditionalDensity
 from helpers.remedies import DensityGatedClassifier, MeinkeHeinClassifier, unfrozen
 

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import logsumexp
 
 from helpers import gradients
@@ -41,7 +40,12 @@ from helpers._validation import (
     check_probability,
     check_range,
 )
-from helpers.attacks import FoolImage, gradient_sign, starting_image
+from helpers.attacks import (
+    FoolImage,
+    climb_to_confidence,
+    projected_gradient_ascent,
+    starting_image,
+)
 from helpers.density import ClassConditionalDensity
 from helpers.remedies import DensityGatedClassifier, MeinkeHeinClassifier, unfrozen
 
@@ -145,7 +149,8 @@ def adaptive_fool_image(
     """Search the pixel box for an image ``model`` gives to ``target_class``, through its density.
 
     Maximises ``log p(target_class | x)`` (:func:`log_probability_and_gradient`) with L-BFGS-B
-    inside ``clip``, stopping once the model's own probability reaches ``confidence``. For a
+    inside ``clip`` (:func:`helpers.attacks.fool_images.climb_to_confidence`), stopping once the
+    model's own probability reaches ``confidence``. For a
     :class:`DensityGatedClassifier` the posterior is maximised minus ``gate_weight`` times the
     squared (relative) distance of ``log p(x)`` outside the typical range, shrunk by 5 % on each
     side: a smooth stand-in for the gate, whose step has no gradient.
@@ -203,35 +208,9 @@ def adaptive_fool_image(
             loss, grad = loss + gate_weight * penalty, grad + gate_weight * penalty_gradient
         return loss, grad
 
-    def stop_when_confident(intermediate_result: Any) -> None:
-        if probability(intermediate_result.x) >= confidence:
-            raise StopIteration
-
-    if probability(x0) >= confidence:
-        image, n_iter, out_of_budget = x0.copy(), 0, False
-    else:
-        search = minimize(
-            loss_and_gradient,
-            x0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(low, high)] * n_features,
-            callback=stop_when_confident,
-            options={"maxiter": max_iter, "gtol": 1e-14},
-        )
-        image, n_iter = np.clip(search.x, low, high), int(search.nit)
-        out_of_budget = search.status == 1  # L-BFGS-B's: iterations ran out; else no progress
-    reached = probability(image)
-    return FoolImage(
-        image=image,
-        start=x0,
-        target=target_class,
-        probability=reached,
-        reached=reached >= confidence,
-        n_iter=n_iter,
-        outcome=("reached" if reached >= confidence else "budget" if out_of_budget
-                 else "plateau"),
-    )
+    return climb_to_confidence(
+        loss_and_gradient, x0, target_class, confidence, (low, high), max_iter,
+        probability)
 
 
 def _check_detector(detector: Any) -> None:
@@ -286,8 +265,9 @@ def adaptive_pgd(
     min(0, high - log p(x))`` is 0 inside the detector's typical range ``[low, high]`` and pulls
     ``log p(x)`` back into it outside (the hinge form of their ``+ lambda log p(x)``: no cost once
     the detector accepts). Each step moves every pixel by ``step`` in the sign of the gradient,
-    then projects into the ``eps``-ball around ``X`` and into the pixel box; the last iterate is
-    returned. ``density_weight=0`` is plain targeted PGD.
+    then projects into the ``eps``-ball around ``X`` and into the pixel box
+    (:func:`helpers.attacks.gradient.projected_gradient_ascent`); the last iterate is returned.
+    ``density_weight=0`` is plain targeted PGD.
 
     Parameters
     ----------
@@ -335,17 +315,18 @@ def adaptive_pgd(
     check_in_range(X, (low, high), "X", "clip", allow_none=False,
                    scale_fix="divide them by 255, and give eps on that scale")
     targets = _check_targets(classifier, targets, len(X))
-    X_adv = X.copy()
-    for _ in range(n_steps):
-        gradient = np.empty_like(X_adv)
+
+    def gradient(X_adv: np.ndarray) -> tuple[None, np.ndarray]:
+        climb = np.empty_like(X_adv)
         for label in np.unique(targets):
             rows = targets == label
-            gradient[rows] = log_probability_and_gradient(classifier, X_adv[rows], label)[1]
+            climb[rows] = log_probability_and_gradient(classifier, X_adv[rows], label)[1]
         if detector is not None and density_weight > 0:
-            gradient += density_weight * _gate_gradient(detector, X_adv)
-        X_adv = np.clip(X + np.clip(X_adv + step * gradient_sign(gradient) - X, -eps, eps),
-                        low, high)
-    return X_adv
+            climb += density_weight * _gate_gradient(detector, X_adv)
+        return None, climb
+
+    return projected_gradient_ascent(gradient, X, X, eps, step, n_steps, np.inf, (low, high),
+                                     keep_best=False)
 
 
 #: The attacks of :func:`smallest_passing_eps`, in the order of its columns.

@@ -19,7 +19,7 @@ these holds (:data:`STATUSES`):
 - ``"grid optimum"``: the structure-aware search through a 2-unit layer ran, and nothing beat its
   best reachable grid point;
 - ``"search failed"``: none of these: the best confidence found is only a lower bound, and
-  :func:`fool_cell` prints it as ``"search failed (best 0.000)"``, never as a bare number.
+  :func:`_fool_cell` prints it as ``"search failed (best 0.000)"``, never as a bare number.
 
 Nothing here draws.
 """
@@ -99,7 +99,7 @@ def check_search(search: Any) -> None:
         )
 
 
-def exact_ceiling(model: Any, target_class: Any) -> float:
+def _exact_ceiling(model: Any, target_class: Any) -> float:
     """An exact upper bound of ``P(target_class | x)`` over every input, where one is known.
 
     For an ``MLPClassifier`` with tanh or logistic units, its confidence ceiling
@@ -121,7 +121,7 @@ def exact_ceiling(model: Any, target_class: Any) -> float:
     return float(ceiling.ceiling[list(ceiling.classes).index(target_class)])
 
 
-def has_concave_log_probability(model: Any) -> bool:
+def _has_concave_log_probability(model: Any) -> bool:
     """Whether ``log p(c | x)`` is concave in ``x`` for every class: the model's logits are affine.
 
     True for a ``LogisticRegression`` and an ``MLPClassifier`` with identity units: the log of a
@@ -215,7 +215,7 @@ def _search_class(
     model: Any, target: Any, search: FoolSearch, seed: int, X_real: Any, y_real: Any
 ) -> dict[str, Any]:
     """The searches of :func:`best_fools` for one class: the best image, its search and status."""
-    ceiling = exact_ceiling(model, target)
+    ceiling = _exact_ceiling(model, target)
     found: list[tuple[float, str, np.ndarray]] = []
     plateau = False  # a gradient search stopped on its plateau (the maximum, if concave)
 
@@ -227,7 +227,7 @@ def _search_class(
             return "reached"
         if best >= (1.0 - CEILING_RTOL) * ceiling:
             return "ceiling"
-        if plateau and has_concave_log_probability(model):
+        if plateau and _has_concave_log_probability(model):
             return "maximum"
         return None
 
@@ -283,7 +283,7 @@ def _search_class(
     return {"confidence": probability, "search": name, "status": settled, "image": image}
 
 
-def fool_cell(confidence: float, status: str, decimals: int = 3) -> str:
+def _fool_cell(confidence: float, status: str, decimals: int = 3) -> str:
     """How a table prints one class's best fool: the confidence, with what settles it.
 
     ``"0.994"`` (reached), ``"0.940 (ceiling)"``, ``"0.700 (maximum)"``, ``"0.985 (grid
@@ -314,7 +314,7 @@ def fool_cell(confidence: float, status: str, decimals: int = 3) -> str:
 
 
 def fool_cells(fools: Mapping[str, pd.DataFrame], decimals: int = 3) -> pd.DataFrame:
-    """Every model's best fools as table cells (:func:`fool_cell`), models as rows.
+    """Every model's best fools as table cells (:func:`_fool_cell`), models as rows.
 
     Parameters
     ----------
@@ -327,7 +327,7 @@ def fool_cells(fools: Mapping[str, pd.DataFrame], decimals: int = 3) -> pd.DataF
     DataFrame of str
     """
     return pd.DataFrame({
-        name: {target: fool_cell(row["confidence"], row["status"], decimals)
+        name: {target: _fool_cell(row["confidence"], row["status"], decimals)
                for target, row in frame.iterrows()}
         for name, frame in fools.items()}).T.rename_axis(columns="class")
 
@@ -336,7 +336,7 @@ def worst_class_cell(fools: pd.DataFrame, decimals: int = 3) -> str:
     """The cell for a model's worst class: its lowest best confidence, with its status.
 
     The lowest best confidence over the classes is the model's true worst class only if that
-    class is settled; if its search failed, the cell says so (:func:`fool_cell`).
+    class is settled; if its search failed, the cell says so (:func:`_fool_cell`).
 
     Parameters
     ----------
@@ -349,4 +349,4 @@ def worst_class_cell(fools: pd.DataFrame, decimals: int = 3) -> str:
     str
     """
     worst = fools.loc[fools["confidence"].idxmin()]
-    return fool_cell(worst["confidence"], worst["status"], decimals)
+    return _fool_cell(worst["confidence"], worst["status"], decimals)

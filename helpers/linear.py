@@ -24,7 +24,7 @@ def _has_decision_function(model: Any) -> bool:
     )
 
 
-def is_linear_classifier(model: Any) -> bool:
+def _is_linear_classifier(model: Any) -> bool:
     """Whether ``model`` is a fitted classifier whose decision function is ``X @ coef_.T + intercept_``.
 
     Uses only public API: a classifier with ``decision_function`` and fitted ``coef_`` and
@@ -59,7 +59,7 @@ def is_linear_classifier(model: Any) -> bool:
 
 
 def check_linear_classifier(model: Any, name: str = "model") -> None:
-    """Raise unless ``model`` is a fitted linear classifier (see :func:`is_linear_classifier`).
+    """Raise unless ``model`` is a fitted linear classifier (see :func:`_is_linear_classifier`).
 
     Raises
     ------
@@ -71,7 +71,7 @@ def check_linear_classifier(model: Any, name: str = "model") -> None:
     """
     if _has_decision_function(model):
         check_fitted(model, name)
-    if not is_linear_classifier(model):
+    if not _is_linear_classifier(model):
         raise TypeError(
             f"{name} must be a fitted linear scikit-learn classifier whose scores are "
             f"X @ coef_.T + intercept_ with one row per class (LogisticRegression, LinearSVC, "

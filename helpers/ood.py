@@ -2,12 +2,12 @@
 
 - Far away (Hein, Andriushchenko and Bitterwolf, CVPR 2019): the highest class probability on
   ``alpha * x`` as the scale ``alpha`` grows (:func:`confidence_along_rays`), the smallest
-  ``alpha`` at which it reaches a level (:func:`smallest_alpha_reaching`, a grid refined by
+  ``alpha`` at which it reaches a level (:func:`_smallest_alpha_reaching`, a grid refined by
   bisection), and the share of scaled images clipped back into the pixel box that are
   classified with high confidence (:func:`confident_share_clipped`).
 - Real images from elsewhere (e.g. :func:`helpers.data.photo_patches`), scored by the mean
   maximum confidence and by the ROC AUC of the maximum confidence between real test inputs and
-  those (:func:`max_confidence_auc`).
+  those (:func:`outsider_summary`).
 
 Nothing here draws.
 """
@@ -65,32 +65,6 @@ def _highest_probability(model: Any, X: np.ndarray) -> np.ndarray:
     return np.max(model.predict_proba(X), axis=1)
 
 
-def max_confidence(model: Any, X: Any, value_range: Any = PIXEL_RANGE) -> np.ndarray:
-    """The highest class probability of every row.
-
-    Parameters
-    ----------
-    model : fitted classifier with ``predict_proba``
-    X : array-like of shape (n_samples, n_features)
-    value_range : (low, high) or None, default :data:`PIXEL_RANGE` (0, 1)
-        The range ``X`` must lie in (pixels in [0, 1]; 0-255 pixels are refused with a hint);
-        None for features without bounds.
-
-    Returns
-    -------
-    ndarray of shape (n_samples,)
-
-    Raises
-    ------
-    TypeError
-        If ``model`` gives no class probabilities (an ``SVC`` without calibration).
-    ValueError
-        If ``X`` is not finite, not of the model's width, or outside ``value_range``.
-    """
-    _check_model(model)
-    return _highest_probability(model, _check_inputs(model, X, value_range))
-
-
 def confidence_along_rays(
     model: Any, X: Any, alphas: Any = HEIN_ALPHAS, value_range: Any = PIXEL_RANGE
 ) -> np.ndarray:
@@ -104,7 +78,7 @@ def confidence_along_rays(
     alphas : array-like of shape (n_alphas,), default :data:`HEIN_ALPHAS`
         Increasing scales > 0.
     value_range : (low, high) or None, default (0, 1)
-        The range the directions ``X`` lie in (see :func:`max_confidence`); the scaled images
+        The range the directions ``X`` lie in (see :func:`outsider_summary`); the scaled images
         ``alpha * x`` leave it, by design.
 
     Returns
@@ -118,7 +92,7 @@ def confidence_along_rays(
     return _highest_probability(model, scaled).reshape(len(alphas), len(X))
 
 
-def smallest_alpha_reaching(
+def _smallest_alpha_reaching(
     model: Any,
     X: Any,
     confidence: float = 0.999,
@@ -146,7 +120,7 @@ def smallest_alpha_reaching(
     rtol : float, default 1e-3
         Relative width of the interval the bisection stops at, > 0.
     value_range : (low, high) or None, default (0, 1)
-        The range the directions ``X`` lie in (see :func:`max_confidence`).
+        The range the directions ``X`` lie in (see :func:`outsider_summary`).
 
     Returns
     -------
@@ -208,40 +182,6 @@ def confident_share_clipped(
     return float(np.mean(_highest_probability(model, scaled.reshape(-1, X.shape[1])) > threshold))
 
 
-def mean_max_confidence(model: Any, X: Any, value_range: Any = PIXEL_RANGE) -> float:
-    """Mean over rows of the highest class probability (MMC, Hein et al. 2019).
-
-    ``model``, ``X`` and ``value_range`` as in :func:`max_confidence`.
-    """
-    return float(np.mean(max_confidence(model, X, value_range)))
-
-
-def max_confidence_auc(model: Any, X_in: Any, X_out: Any, value_range: Any = PIXEL_RANGE) -> float:
-    """ROC AUC of the highest class probability at telling ``X_in`` from ``X_out``.
-
-    1 when every row of ``X_out`` gets a lower maximum confidence than every row of ``X_in``,
-    0.5 for no separation (ties count one half), as :func:`helpers.density.outlier_auc`.
-
-    Parameters
-    ----------
-    model : fitted classifier with ``predict_proba``
-    X_in : array-like of shape (n_in, n_features)
-        Real test inputs of the training classes.
-    X_out : array-like of shape (n_out, n_features)
-        Inputs from elsewhere.
-    value_range : (low, high) or None, default (0, 1)
-        The range both lie in (see :func:`max_confidence`).
-
-    Returns
-    -------
-    float
-    """
-    _check_model(model)
-    inside = _highest_probability(model, _check_inputs(model, X_in, value_range, "X_in"))
-    outside = _highest_probability(model, _check_inputs(model, X_out, value_range, "X_out"))
-    return outlier_auc(inside, outside)
-
-
 def far_away_summary(
     model: Any,
     noise: Any,
@@ -258,7 +198,7 @@ def far_away_summary(
     noise : array-like of shape (n_images, n_features)
         Uniform noise images in the pixel box.
     alphas, confidence, threshold
-        See :func:`smallest_alpha_reaching` and :func:`confident_share_clipped`.
+        See :func:`_smallest_alpha_reaching` and :func:`confident_share_clipped`.
     clip : (low, high), default (0, 1)
         The pixel box the noise lies in (and the clipped images are clipped to).
 
@@ -270,7 +210,7 @@ def far_away_summary(
     """
     _check_model(model)
     noise = _check_inputs(model, noise, clip, "noise")
-    reached_at = smallest_alpha_reaching(model, noise, confidence, alphas, value_range=clip)
+    reached_at = _smallest_alpha_reaching(model, noise, confidence, alphas, value_range=clip)
     return {
         "median alpha": float(np.median(reached_at)),
         "clipped share": confident_share_clipped(model, noise, alphas, threshold, clip),
@@ -288,8 +228,9 @@ def outsider_summary(
     X_in : array-like of shape (n_in, n_features)
     outsiders : dict of str to array-like of shape (n_i, n_features)
         May be empty (then only ``"MMC test digits"``).
-    value_range : (low, high) or None, default (0, 1)
-        The range every image lies in (see :func:`max_confidence`).
+    value_range : (low, high) or None, default :data:`PIXEL_RANGE` (0, 1)
+        The range every image lies in (pixels in [0, 1]; 0-255 pixels are refused with a hint);
+        None for features without bounds.
 
     Returns
     -------

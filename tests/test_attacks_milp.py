@@ -185,7 +185,7 @@ def _forward(model, X):
     for W, b in zip(model.coefs_[:-1], model.intercepts_[:-1]):
         pre.append(a @ W + b)
         a = np.maximum(pre[-1], 0.0)
-    W_out, b_out = encoding.output_weights(model)
+    W_out, b_out = encoding._output_weights(model)
     return pre, a @ W_out + b_out
 
 
@@ -215,15 +215,15 @@ def test_bounds_for_one_class_hold_for_every_change_reaching_it(tiny):
         network = encoding.network_program(model, region, "lp", MARGIN)
         for target in network.targets:
             pre, n_reaching = _changes_reaching(model, region, target)
-            bounds = encoding.bounds_reaching(model, region, network, target, MARGIN)
+            bounds = encoding._bounds_reaching(model, region, network, target, MARGIN)
             if bounds is None:
                 assert n_reaching == 0
                 continue
             for values, lo, hi in zip(pre, *bounds):
                 assert np.all(values >= lo - 1e-7) and np.all(values <= hi + 1e-7)
             n_checked += n_reaching
-            n_fixed_more += encoding.count_open(network.lows, network.highs) - \
-                encoding.count_open(*bounds)
+            n_fixed_more += encoding._count_open(network.lows, network.highs) - \
+                encoding._count_open(*bounds)
     assert n_checked > 0
     assert n_fixed_more > 0
 
@@ -237,7 +237,7 @@ def test_a_class_no_change_in_the_box_reaches_is_ruled_out_by_its_bounds(tiny):
         exact = attacks.minimal_perturbation_relu(model, x0[None, :], upper_bound=np.inf)
         region = encoding.Region(x0, "inf", 0.0, 0.9 * exact.eps[0], (0.0, 1.0))
         network = encoding.network_program(model, region, "interval", MARGIN)
-        answers += [encoding.bounds_reaching(model, region, network, t, MARGIN)
+        answers += [encoding._bounds_reaching(model, region, network, t, MARGIN)
                     for t in network.targets]
     assert answers  # the intervals alone left some class reachable
     assert sum(answer is None for answer in answers) > 0
@@ -248,13 +248,13 @@ def _fake_solver(monkeypatch, answers):
     margins asked for."""
     margins = []
 
-    def solve_row(model, x0, region, method, formulation, margin, mip_rel_gap, known=None):
+    def _solve_row(model, x0, region, method, formulation, margin, mip_rel_gap, known=None):
         margins.append(margin)
         status, eps, lower = answers(margin)
         return {"eps": eps, "x_adv": x0, "target": 1, "status": status, "lower_bound": lower,
                 "upper_bound": eps, "solve_time": 1.0, "n_binaries": 3}
 
-    monkeypatch.setattr(milp_search, "solve_row", solve_row)
+    monkeypatch.setattr(milp_search, "_solve_row", _solve_row)
     return margins
 
 
@@ -391,7 +391,7 @@ def test_the_first_layer_bounds_over_an_l1_ball_are_exact():
     x0 = rng.uniform(size=n)
     low, high = np.zeros(n), np.ones(n)
     for radius in (0.05, 0.7, 3.0, 10.0):
-        lo, hi = encoding.l1_ball_range(W, b, x0, radius, low, high)
+        lo, hi = encoding._l1_ball_range(W, b, x0, radius, low, high)
         for j in range(m):
             for sign, bound in ((1, lo[j]), (-1, hi[j])):
                 # variables p, m >= 0: x = x0 + p - m, sum(p + m) <= radius, inside the box

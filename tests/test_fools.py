@@ -172,7 +172,7 @@ def test_a_concave_log_probability_is_settled_at_its_maximum(logistic):
     corners = np.array(np.meshgrid(*[[0.0, 1.0]] * 6)).reshape(6, -1).T
     samples = np.vstack([corners, rng.uniform(size=(20000, 6))])
     assert logistic.predict_proba(samples)[:, 2].max() <= middle["confidence"] + 1e-6
-    cell = fools.fool_cell(middle["confidence"], "maximum")
+    cell = fools._fool_cell(middle["confidence"], "maximum")
     assert cell == f"{middle['confidence']:.3f} (maximum)"
 
 
@@ -230,12 +230,12 @@ def test_the_structure_aware_search_settles_an_rbf_svm_on_a_bottleneck(blobs):
 
 
 def test_exact_ceiling_is_only_given_where_the_series_has_one(logistic, blobs):
-    assert fools.exact_ceiling(logistic, 0) == np.inf
+    assert fools._exact_ceiling(logistic, 0) == np.inf
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # only its type and activation matter
         relu = MLPClassifier((4,), max_iter=20, random_state=0).fit(*blobs)
-    assert fools.exact_ceiling(relu, 0) == np.inf
-    assert not fools.has_concave_log_probability(relu)
+    assert fools._exact_ceiling(relu, 0) == np.inf
+    assert not fools._has_concave_log_probability(relu)
 
 
 @pytest.mark.parametrize(
@@ -244,21 +244,21 @@ def test_exact_ceiling_is_only_given_where_the_series_has_one(logistic, blobs):
      ("grid optimum", "0.995 (grid optimum)"), ("search failed", "search failed (best 0.995)")],
 )
 def test_fool_cell_never_prints_a_failed_search_as_a_bare_number(status, cell):
-    assert fools.fool_cell(0.99512, status) == cell
+    assert fools._fool_cell(0.99512, status) == cell
 
 
 def test_a_failed_search_just_below_the_goal_is_not_printed_as_the_goal():
-    assert fools.fool_cell(0.98996, "search failed") == "search failed (best 0.989)"
+    assert fools._fool_cell(0.98996, "search failed") == "search failed (best 0.989)"
 
 
 def test_fool_cell_names_the_statuses_it_knows():
     with pytest.raises(ValueError, match=r"status must be one of \['reached', 'maximum'"):
-        fools.fool_cell(0.5, "resisted")
+        fools._fool_cell(0.5, "resisted")
 
 
 def test_worst_class_cell_reads_the_lowest_class(logistic):
     found = fools.best_fools(logistic, SMALL)
-    assert fools.worst_class_cell(found) == fools.fool_cell(found.loc[2, "confidence"], "maximum")
+    assert fools.worst_class_cell(found) == fools._fool_cell(found.loc[2, "confidence"], "maximum")
 
 
 # --- Every gradient search says how it ended -----------------------------------------------

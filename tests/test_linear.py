@@ -35,7 +35,7 @@ def test_linear_scores_reject_a_one_vs_one_linear_svc(iris_xy):
     # SVC(kernel="linear") has coef_, but one row per pair of classes: its scores are votes.
     X, y = iris_xy
     model = SVC(kernel="linear").fit(X, y)
-    assert not linear.is_linear_classifier(model)
+    assert not linear._is_linear_classifier(model)
     with pytest.raises(TypeError, match="one row per class"):
         linear.linear_scores(model)
 
@@ -52,5 +52,5 @@ def test_linear_scores_name_an_unfitted_model():
 
 
 def test_is_linear_classifier_is_false_for_an_unfitted_model_and_a_non_estimator():
-    assert not linear.is_linear_classifier(LogisticRegression())
-    assert not linear.is_linear_classifier(np.eye(3))
+    assert not linear._is_linear_classifier(LogisticRegression())
+    assert not linear._is_linear_classifier(np.eye(3))

@@ -7,6 +7,7 @@ from scipy.special import softmax
 from sklearn.neural_network import MLPClassifier
 
 from helpers import network
+from helpers.network import layers
 
 
 def _fit(activation, n_classes, hidden=(7, 5, 2), seed=0):
@@ -43,7 +44,7 @@ def test_tanh_layers_stay_inside_the_open_square():
 def test_pre_activation_then_activation_is_the_layer():
     model, X = _fit("tanh", 3)
     np.testing.assert_allclose(
-        np.tanh(network.pre_activation(model, X, 2)), network.propagate(model, X, 2), atol=1e-14
+        np.tanh(layers._pre_activation(model, X, 2)), network.propagate(model, X, 2), atol=1e-14
     )
 
 
@@ -96,7 +97,7 @@ def test_wrong_number_of_features_is_refused():
 def test_pre_activation_of_the_input_is_refused():
     model, X = _fit("tanh", 3)
     with pytest.raises(ValueError, match="no pre-activation"):
-        network.pre_activation(model, X, 0)
+        layers._pre_activation(model, X, 0)
 
 
 # --- Between layers, heads, inversion, far points, the ceiling of bounded networks -------------
@@ -389,7 +390,7 @@ def test_logit_bounds_hold_every_point_of_the_box(activation, n_classes, start):
     rng = np.random.default_rng(1)
     centre = network.propagate(model, X[:10], start)
     half_width = rng.uniform(0, 0.5, size=centre.shape)
-    lower, upper = network.logit_bounds(model, centre - half_width, centre + half_width, start)
+    lower, upper = layers._logit_bounds(model, centre - half_width, centre + half_width, start)
     n_outputs = model.coefs_[-1].shape[1]
     assert lower.shape == upper.shape == (10, n_outputs)
     for _ in range(50):  # random points, and corners, of every box
@@ -397,7 +398,7 @@ def test_logit_bounds_hold_every_point_of_the_box(activation, n_classes, start):
         logits = network.forward_pass(model, inside, start).pre_activations[-1]
         assert np.all(lower - 1e-12 <= logits) and np.all(logits <= upper + 1e-12)
     # a box of width zero is bounded by its point's logits
-    point_low, point_high = network.logit_bounds(model, centre, centre, start)
+    point_low, point_high = layers._logit_bounds(model, centre, centre, start)
     exact = network.forward_pass(model, centre, start).pre_activations[-1]
     np.testing.assert_allclose(point_low, exact, atol=1e-12)
     np.testing.assert_allclose(point_high, exact, atol=1e-12)
@@ -424,26 +425,26 @@ def test_box_keeps_class_only_where_no_point_of_the_box_changes_class(n_classes)
 def test_logit_bounds_refuse_the_output_layer():
     model, X = _fit("tanh", 3)
     with pytest.raises(ValueError, match="output layer"):
-        network.logit_bounds(model, X[:, :3], X[:, :3], start=model.n_layers_ - 1)
+        layers._logit_bounds(model, X[:, :3], X[:, :3], start=model.n_layers_ - 1)
 
 
 def test_logit_bounds_refuse_a_reversed_box():
     model, X = _fit("tanh", 3)
     with pytest.raises(ValueError, match=r"low lies above high in 6 place\(s\), e.g. box 0, unit 0.*"
                                          "lower corner as low"):
-        network.logit_bounds(model, X[:1] + 0.1, X[:1])
+        layers._logit_bounds(model, X[:1] + 0.1, X[:1])
 
 
 def test_logit_bounds_refuse_a_nan_box():
     model, X = _fit("tanh", 3)
     with pytest.raises(ValueError, match="low contains 6 NaN or infinite value"):
-        network.logit_bounds(model, np.full((1, 6), np.nan), X[:1])
+        layers._logit_bounds(model, np.full((1, 6), np.nan), X[:1])
 
 
 def test_logit_bounds_refuse_corners_of_another_width():
     model, X = _fit("tanh", 3)
     with pytest.raises(ValueError, match="high has 3 features but 6 are expected"):
-        network.logit_bounds(model, X[:2], X[:2, :3])
+        layers._logit_bounds(model, X[:2], X[:2, :3])
 
 
 def test_box_keeps_class_refuses_a_predicted_of_another_length():

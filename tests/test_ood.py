@@ -36,14 +36,14 @@ def test_relu_network_grows_sure_along_rays(relu_net):
     curve = ood.confidence_along_rays(relu_net, noise, alphas=[1, 1e2, 1e4])
     assert curve.shape == (3, 20)
     assert np.median(curve[-1]) > 0.999
-    alpha = ood.smallest_alpha_reaching(relu_net, noise, confidence=0.999)
+    alpha = ood._smallest_alpha_reaching(relu_net, noise, confidence=0.999)
     assert np.all(np.isfinite(alpha))
 
 
 def test_tanh_network_never_reaches_above_its_ceiling(tanh_net):
     noise = np.random.default_rng(2).uniform(0, 1, size=(20, 10))
     ceiling = ood.confidence_along_rays(tanh_net, noise, alphas=[1e6]).max()
-    alpha = ood.smallest_alpha_reaching(tanh_net, noise, confidence=min(0.999, ceiling + 1e-6))
+    alpha = ood._smallest_alpha_reaching(tanh_net, noise, confidence=min(0.999, ceiling + 1e-6))
     assert np.all(np.isinf(alpha))
 
 
@@ -51,7 +51,7 @@ def test_smallest_alpha_is_refined_inside_the_first_grid_interval_reaching(relu_
     noise = np.random.default_rng(3).uniform(0, 1, size=(8, 10))
     alphas = np.geomspace(1, 1e3, 7)
     curve = ood.confidence_along_rays(relu_net, noise, alphas)
-    found = ood.smallest_alpha_reaching(relu_net, noise, 0.99, alphas, rtol=1e-4)
+    found = ood._smallest_alpha_reaching(relu_net, noise, 0.99, alphas, rtol=1e-4)
     refined = 0
     for i, alpha in enumerate(found):
         k = np.argmax(curve[:, i] >= 0.99)  # the first grid value reaching
@@ -63,14 +63,14 @@ def test_smallest_alpha_is_refined_inside_the_first_grid_interval_reaching(relu_
         assert alpha > alphas[k - 1]
         # the level is reached at alpha, and not a relative 1e-4 below it
         scaled = np.outer([alpha, alpha / (1 + 1e-4)], noise[i])
-        at, below = ood.max_confidence(relu_net, scaled, value_range=None)
+        at, below = relu_net.predict_proba(scaled).max(axis=1)
         assert at >= 0.99 > below
     assert refined >= 4  # the check above is not vacuous
 
 
 def test_smallest_alpha_rejects_a_bad_rtol(relu_net):
     with pytest.raises(ValueError, match="rtol"):
-        ood.smallest_alpha_reaching(relu_net, np.ones((2, 10)), rtol=0.0)
+        ood._smallest_alpha_reaching(relu_net, np.ones((2, 10)), rtol=0.0)
 
 
 def test_confident_share_clipped_counts_clipped_images(relu_net):
@@ -90,7 +90,7 @@ def test_bad_alphas_raise(relu_net, alphas):
 @pytest.mark.parametrize("level", [0, 1, 1.5])
 def test_bad_confidence_raises(relu_net, level):
     with pytest.raises(ValueError, match="confidence"):
-        ood.smallest_alpha_reaching(relu_net, np.ones((2, 10)), confidence=level)
+        ood._smallest_alpha_reaching(relu_net, np.ones((2, 10)), confidence=level)
 
 
 def test_bad_threshold_raises(relu_net):
@@ -127,16 +127,14 @@ def test_photo_patches_reject_a_bad_range():
 def test_mmc_and_auc(digits_like):
     X, y = digits_like
     model = LogisticRegression().fit(X, y)
-    assert ood.mean_max_confidence(model, X) == pytest.approx(model.predict_proba(X).max(1).mean())
     far = X + 5.0  # outside the pixel box: value_range=None
+    summary = ood.outsider_summary(model, X, {"far": far, "same": X}, value_range=None)
+    assert set(summary) == {"MMC test digits", "MMC far", "AUC far", "MMC same", "AUC same"}
+    assert summary["MMC test digits"] == pytest.approx(model.predict_proba(X).max(1).mean())
+    assert summary["MMC far"] == pytest.approx(model.predict_proba(far).max(1).mean())
     # A linear model is surer far away: the AUC of max-confidence falls below 0.5.
-    assert ood.max_confidence_auc(model, X, far, value_range=None) < 0.5
-    assert ood.max_confidence_auc(model, X, X) == pytest.approx(0.5)
-    summary = ood.outsider_summary(model, X, {"far": far}, value_range=None)
-    assert set(summary) == {"MMC test digits", "MMC far", "AUC far"}
-    assert summary["MMC test digits"] == pytest.approx(ood.mean_max_confidence(model, X))
-    assert summary["MMC far"] == pytest.approx(ood.mean_max_confidence(model, far, None))
-    assert summary["AUC far"] == pytest.approx(ood.max_confidence_auc(model, X, far, None))
+    assert summary["AUC far"] < 0.5
+    assert summary["AUC same"] == pytest.approx(0.5)
 
 
 def test_far_away_summary_and_spread(relu_net):
@@ -167,17 +165,13 @@ PIXELS_0_255 = (r"values in \[.*\], outside (value_range|clip)=\(0, 1\) "
 @pytest.mark.parametrize(
     "measure",
     [
-        lambda model, X: ood.max_confidence(model, X),
         lambda model, X: ood.confidence_along_rays(model, X, [1.0, 10.0]),
-        lambda model, X: ood.smallest_alpha_reaching(model, X, alphas=[1.0, 10.0]),
+        lambda model, X: ood._smallest_alpha_reaching(model, X, alphas=[1.0, 10.0]),
         lambda model, X: ood.confident_share_clipped(model, X, [1.0, 10.0]),
-        lambda model, X: ood.mean_max_confidence(model, X),
-        lambda model, X: ood.max_confidence_auc(model, X / 255, X),
         lambda model, X: ood.far_away_summary(model, X, [1.0, 10.0]),
         lambda model, X: ood.outsider_summary(model, X / 255, {"photos": X}),
     ],
-    ids=["max_confidence", "confidence_along_rays", "smallest_alpha_reaching",
-         "confident_share_clipped", "mean_max_confidence", "max_confidence_auc",
+    ids=["confidence_along_rays", "smallest_alpha_reaching", "confident_share_clipped",
          "far_away_summary", "outsider_summary"],
 )
 def test_measures_refuse_0_255_pixels(relu_net, digits_like, measure):
@@ -198,45 +192,23 @@ def test_far_away_summary_names_the_noise(relu_net, digits_like):
 
 def test_value_range_none_measures_features_without_bounds(relu_net, digits_like):
     X = digits_like[0]
-    np.testing.assert_array_equal(ood.max_confidence(relu_net, 3 * X, value_range=None),
-                                  relu_net.predict_proba(3 * X).max(axis=1))
+    np.testing.assert_array_equal(
+        ood.confidence_along_rays(relu_net, 3 * X, [1.0], value_range=None)[0],
+        relu_net.predict_proba(3 * X).max(axis=1))
 
 
-def test_max_confidence_refuses_an_svm_without_probabilities(digits_like):
+def test_measures_refuse_an_svm_without_probabilities(digits_like):
     X, y = digits_like
     with pytest.raises(TypeError, match=r"model \(SVC\) gives no class probabilities.*"
                                         r"CalibratedClassifierCV"):
-        ood.max_confidence(SVC().fit(X, y), X)
+        ood.confidence_along_rays(SVC().fit(X, y), X, [1.0])
 
 
-def test_max_confidence_refuses_an_unfitted_model(digits_like):
+def test_measures_refuse_an_unfitted_model(digits_like):
     with pytest.raises(NotFittedError, match="not fitted yet"):
-        ood.max_confidence(LogisticRegression(), digits_like[0])
+        ood.confidence_along_rays(LogisticRegression(), digits_like[0], [1.0])
 
 
-def test_max_confidence_names_a_wrong_number_of_features(relu_net, digits_like):
+def test_measures_name_a_wrong_number_of_features(relu_net, digits_like):
     with pytest.raises(ValueError, match="X has 4 features, but MLPClassifier is expecting 10"):
-        ood.max_confidence(relu_net, digits_like[0][:, :4])
-
-
-def test_outsider_summary_refuses_a_list_of_groups(relu_net, digits_like):
-    X = digits_like[0]
-    with pytest.raises(TypeError, match="outsiders must be a dict mapping a name to images"):
-        ood.outsider_summary(relu_net, X, [X])
-
-
-def test_alphas_of_text_are_named(relu_net, digits_like):
-    with pytest.raises(ValueError, match="alphas must hold numbers only"):
-        ood.confidence_along_rays(relu_net, digits_like[0], ["far"])
-
-
-@pytest.mark.parametrize("decimals", [-1, 2.5, True])
-def test_spread_refuses_decimals_that_are_not_a_count_of_digits(decimals):
-    with pytest.raises(ValueError, match=r"decimals must be a whole number >= 0 \(digits after "
-                                         r"the decimal point\)"):
-        ood.spread([1.234, 2.5], decimals=decimals)
-
-
-def test_spread_names_text_values():
-    with pytest.raises(ValueError, match="values must hold numbers only"):
-        ood.spread(["a", "b"])
+        ood.confidence_along_rays(relu_net, digits_like[0][:, :4], [1.0])

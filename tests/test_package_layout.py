@@ -1,6 +1,8 @@
 """The package's layout rules (helpers/README.md), checked on the source so no change breaks them."""
 
 import ast
+import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ import pytest
 import helpers
 
 PACKAGE = Path(helpers.__file__).parent
+ROOT = PACKAGE.parent
 MAX_LINES = 500
 COMPUTATION = ("data", "models", "fitcache", "linear", "grids", "network", "gradients", "attacks",
                "density", "remedies", "ood", "adaptive", "bottleneck", "fools",
@@ -107,3 +110,61 @@ def test_the_layout_rules_catch_a_violation(tmp_path):
     assert "sklearn.linear_model._base" in _imports(bad)
     assert "helpers.plotting" in _imports(bad)
     assert _private_names_imported(bad) == ["helpers.attacks._checks._looks_like_8_bit_pixels"]
+
+
+def _package_size():
+    """scripts/package_size.py, which finds the callers of every public name."""
+    path = ROOT / "scripts" / "package_size.py"
+    spec = importlib.util.spec_from_file_location("package_size", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_public_function_and_class_has_a_caller_outside_the_tests():
+    # Callers: notebooks (code, or prose naming it in code font), benchmarks/, scripts/, another
+    # helpers module; see scripts/package_size.py. A name only the tests use is private or gone.
+    uncalled = _package_size().uncalled(ROOT)
+    assert not uncalled, (f"public names that nothing outside the tests uses: {uncalled}; "
+                          "make each private (a leading underscore) or remove it")
+
+
+def _plant(root: Path, helper_source: str, notebook_code: str = "", notebook_prose: str = "",
+           benchmark: str = "") -> None:
+    """A tiny repository: one helpers module, one notebook, one benchmark."""
+    (root / "helpers").mkdir()
+    (root / "helpers" / "__init__.py").write_text("")
+    (root / "helpers" / "tools.py").write_text(helper_source)
+    (root / "notebooks").mkdir()
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": [notebook_prose]},
+             {"cell_type": "code", "metadata": {}, "source": [notebook_code], "outputs": [],
+              "execution_count": None}]
+    (root / "notebooks" / "01-x.ipynb").write_text(json.dumps({"cells": cells}))
+    (root / "benchmarks").mkdir()
+    (root / "benchmarks" / "run.py").write_text(benchmark)
+    (root / "scripts").mkdir()
+
+
+def test_the_caller_check_catches_a_planted_uncalled_function(tmp_path):
+    # The check above reads the repository's files: show it sees a function nothing calls, and
+    # that each kind of caller (and only a caller) saves one.
+    module = _package_size()
+    source = ("from dataclasses import dataclass\n\n"
+              "@dataclass\nclass Result:\n    x: int\n\n"
+              "def used_in_code() -> Result:\n    return _helper()\n\n"
+              "def used_in_prose():\n    pass\n\n"
+              "def used_by_benchmark():\n    pass\n\n"
+              "def planted():\n    pass\n\n"
+              "def _helper():\n    return used_by_benchmark()\n")
+    _plant(tmp_path, source,
+           notebook_code=("%matplotlib inline\nfrom helpers import tools\n"
+                          "r = tools.used_in_code()\n"),
+           notebook_prose="See `helpers.tools.used_in_prose`; planted is not named in code font.",
+           benchmark="from helpers.tools import used_by_benchmark, planted  # imported, unused\n"
+                     "used_by_benchmark()\n")
+    assert module.uncalled(tmp_path) == ["helpers.tools.planted"]
+    found = module.callers(tmp_path)
+    # Result: returned by a function a notebook calls; used_by_benchmark: its own module's use
+    # (in _helper) does not count, the benchmark's does.
+    assert found["helpers.tools.Result"] == ["notebooks/01-x.ipynb"]
+    assert found["helpers.tools.used_by_benchmark"] == ["benchmarks/run.py"]

@@ -5,13 +5,12 @@ from matplotlib.colors import to_hex
 from matplotlib.contour import ContourSet
 
 from helpers import attacks, grids
+from helpers.plotting import regions
 from helpers.plotting import (
     class_colors,
     plot_decision_regions,
     plot_doubt_along_rays,
     plot_observations,
-    plot_perturbations,
-    plot_points,
     plot_probability_contours,
     plot_probability_map,
     plot_uncertainty_region,
@@ -173,7 +172,7 @@ def test_plot_probability_map_levels_cover_one_third_to_one(grid, iris_xy):
 
 def test_plot_points_marks_and_labels_each_point():
     fig, ax = plt.subplots()
-    plot_points([[0.1, 5], [10, 10]], labels=["a", "b"], ax=ax)
+    regions._plot_points([[0.1, 5], [10, 10]], labels=["a", "b"], ax=ax)
     assert len(ax.collections[0].get_offsets()) == 2
     assert [t.get_text() for t in ax.texts] == ["a", "b"]
 
@@ -189,12 +188,12 @@ def test_plot_points_marks_and_labels_each_point():
 )
 def test_plot_points_errors(points, labels, message):
     with pytest.raises(ValueError, match=message):
-        plot_points(points, labels=labels)
+        regions._plot_points(points, labels=labels)
 
 
 def test_plot_perturbations_draws_an_arrow_per_row():
     fig, ax = plt.subplots()
-    plot_perturbations(np.zeros((3, 2)), np.ones((3, 2)), ax=ax)
+    regions._plot_perturbations(np.zeros((3, 2)), np.ones((3, 2)), ax=ax)
     (arrows,) = ax.collections
     np.testing.assert_array_equal(arrows.U, [1, 1, 1])
 
@@ -210,7 +209,7 @@ def test_plot_perturbations_draws_an_arrow_per_row():
 )
 def test_plot_perturbations_errors(X, delta, message):
     with pytest.raises(ValueError, match=message):
-        plot_perturbations(X, delta)
+        regions._plot_perturbations(X, delta)
 
 
 def test_plot_doubt_along_rays_one_log_line_per_class(iris_model, iris_xy):

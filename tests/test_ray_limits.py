@@ -8,7 +8,8 @@ import pytest
 from scipy.special import softmax
 from sklearn.neural_network import MLPClassifier
 
-from helpers import network, ood
+from helpers import ood
+from helpers.network import layers
 
 ALPHAS = np.geomspace(1.0, 1e4, 13)
 
@@ -20,7 +21,7 @@ def relu(blobs):
 
 def _pattern(model, X):
     """Which hidden units are on, every hidden layer side by side."""
-    return np.hstack([network.pre_activation(model, X, k) > 0
+    return np.hstack([layers._pre_activation(model, X, k) > 0
                       for k in range(1, model.n_layers_ - 1)])
 
 

@@ -10,12 +10,14 @@ One module per kind of attack; every public name is re-exported here, so
 - :mod:`helpers.attacks.certified` — certified lower bounds on that smallest L-infinity change
   (interval and LP-tightened bounds, by bisection), and the units whose sign they fix.
 - :mod:`helpers.attacks.gradient` — FGSM, PGD and DeepFool, on exact input gradients, and PGD on
-  a surrogate margin gradient (for networks whose exact gradient is zero).
+  a surrogate margin gradient (for networks whose exact gradient is zero); every PGD is one loop,
+  :func:`projected_gradient_ascent`.
 - :mod:`helpers.attacks.sparse` — an attack made for the L1 norm: the elastic-net attack (EAD).
 - :mod:`helpers.attacks.search` — the one-pixel attack (a differential evolution, and a brute force
   over a grid of values for networks).
 - :mod:`helpers.attacks.fool_images` — valid fool images (L-BFGS-B, evolution), each saying
-  whether it reached its goal and why it stopped.
+  whether it reached its goal and why it stopped; every L-BFGS-B fool search is one,
+  :func:`climb_to_confidence`.
 - :mod:`helpers.attacks.evaluate` — measurements over a data set (accuracy under attack, the
   smallest FGSM step, the smallest PGD size, DeepFool beside FGSM).
 
@@ -42,7 +44,13 @@ from helpers.attacks.exact import (
     minimal_perturbation_linear_in_box,
     one_pixel_flips_linear,
 )
-from helpers.attacks.fool_images import FOOL_OUTCOMES, FoolImage, evolve_fool_image, fool_image
+from helpers.attacks.fool_images import (
+    FOOL_OUTCOMES,
+    FoolImage,
+    climb_to_confidence,
+    evolve_fool_image,
+    fool_image,
+)
 from helpers.attacks.gradient import (
     SIGN_RTOL,
     DeepFoolResult,
@@ -50,6 +58,7 @@ from helpers.attacks.gradient import (
     fgsm,
     gradient_sign,
     pgd,
+    projected_gradient_ascent,
     surrogate_pgd,
 )
 from helpers.attacks.milp import ExactMinimum, adversarial_within_relu, minimal_perturbation_relu
@@ -77,6 +86,7 @@ __all__ = [
     "SIGN_RTOL",
     "pgd",
     "surrogate_pgd",
+    "projected_gradient_ascent",
     "deepfool",
     "SparseAttack",
     "ead",
@@ -86,6 +96,7 @@ __all__ = [
     "FoolImage",
     "FOOL_OUTCOMES",
     "fool_image",
+    "climb_to_confidence",
     "evolve_fool_image",
     "starting_image",
     "accuracy_under_attack",

@@ -57,7 +57,7 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(saved)
 
 
-def new_solver(options: dict[str, Any]) -> highspy.Highs:
+def _new_solver(options: dict[str, Any]) -> highspy.Highs:
     """A HiGHS solver with ``options``, printing nothing."""
     with _quiet_stdout():
         highs = highspy.Highs()
@@ -158,7 +158,7 @@ class Program:
         """Minimise ``objective`` over these rows within ``time_limit`` seconds."""
         integral = integral and any(block.any() for block in self.integer)  # else an LP
         options = MIP_OPTIONS if integral else LP_OPTIONS
-        highs = new_solver({**options, "mip_rel_gap": mip_rel_gap,
+        highs = _new_solver({**options, "mip_rel_gap": mip_rel_gap,
                             "time_limit": max(time_limit, 1e-3)})
         highs.passModel(self.model(objective, integral))
         highs.run()
@@ -171,7 +171,7 @@ class Relaxation:
 
     def __init__(self, program: Program, options: dict[str, Any] | None = None) -> None:
         self.n_columns = program.n_columns
-        self.highs = new_solver({**LP_OPTIONS, **(options or {})})
+        self.highs = _new_solver({**LP_OPTIONS, **(options or {})})
         self.highs.passModel(program.model(np.zeros(program.n_columns), False))
         self.all_columns = np.arange(program.n_columns, dtype=np.int32)
 

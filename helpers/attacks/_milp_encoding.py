@@ -2,7 +2,7 @@
 
 The search region around one row (:class:`Region`); pre-activation bounds by interval arithmetic
 (exact over the region for the first layer, an L1 ball included) and by LP (:func:`hidden_bounds`,
-and again for the changes that reach one class, :func:`bounds_reaching`); the program of a whole
+and again for the changes that reach one class, :func:`_bounds_reaching`); the program of a whole
 network with the classes a change may reach (:func:`network_program`, :func:`program_reaching`);
 and the smallest change inside one linear region of the network (:func:`region_minimum`). The
 programs are :class:`helpers.attacks._highs.Program`. See :mod:`helpers.attacks.milp` for the
@@ -32,7 +32,7 @@ def interval(W: np.ndarray, b: np.ndarray, low: np.ndarray, high: np.ndarray):
     return low @ positive + high @ negative + b, high @ positive + low @ negative + b
 
 
-def l1_ball_range(W: np.ndarray, b: np.ndarray, x0: np.ndarray, radius: float,
+def _l1_ball_range(W: np.ndarray, b: np.ndarray, x0: np.ndarray, radius: float,
                    low: np.ndarray, high: np.ndarray):
     """Exact bounds of ``x @ W + b`` over ``||x - x0||_1 <= radius``, ``low <= x <= high``.
 
@@ -52,7 +52,7 @@ def l1_ball_range(W: np.ndarray, b: np.ndarray, x0: np.ndarray, radius: float,
     return z0 - largest_increase(-W), z0 + largest_increase(W)
 
 
-def output_weights(model: MLPClassifier) -> tuple[np.ndarray, np.ndarray]:
+def _output_weights(model: MLPClassifier) -> tuple[np.ndarray, np.ndarray]:
     """Logit weights (n_last_hidden, n_classes) and biases; two classes get the logits (0, s)."""
     W, b = model.coefs_[-1], model.intercepts_[-1]
     if W.shape[1] == 1:  # binary: P(class 1) = sigmoid(s), the softmax of (0, s)
@@ -62,7 +62,7 @@ def output_weights(model: MLPClassifier) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass
-class Affine:
+class _Affine:
     """A layer's activations as an affine function of program columns:
     ``a = matrix @ v[columns] + offset``, ``matrix`` of shape (n_units, len(columns))."""
 
@@ -86,11 +86,11 @@ class Encoded(NamedTuple):
     every one an affine function over the program's columns."""
 
     program: Program
-    activations: Affine
+    activations: _Affine
     norm_columns: np.ndarray
     n_binaries: int
-    pre_activations: list[Affine]
-    input: Affine
+    pre_activations: list[_Affine]
+    input: _Affine
 
 
 @dataclass
@@ -144,7 +144,7 @@ class Region:
         low, high = self.box
         lo, hi = interval(W, b, low, high)
         if self.norm == "1":
-            l1_lo, l1_hi = l1_ball_range(W, b, self.x0, self.eps_high, low, high)
+            l1_lo, l1_hi = _l1_ball_range(W, b, self.x0, self.eps_high, low, high)
             lo, hi = np.maximum(lo, l1_lo), np.minimum(hi, l1_hi)
         return lo, hi
 
@@ -168,7 +168,7 @@ class Region:
         low, high = self.box
         if self.norm == "inf":
             x = program.variables(low, high)
-            identity = Affine(x, np.eye(n), np.zeros(n))
+            identity = _Affine(x, np.eye(n), np.zeros(n))
             norm_columns = np.array([], dtype=int)
             if with_size:  # -eps <= x_i - x0_i <= eps
                 eps = program.variables([self.eps_low], [self.eps_high])
@@ -181,15 +181,15 @@ class Region:
             minus = program.variables(np.zeros(n), self.x0 - low)
             norm_columns = np.concatenate([plus, minus])
             program.rows(np.ones((1, 2 * n)), norm_columns, self.eps_low, self.eps_high)
-            identity = Affine(norm_columns, np.hstack([np.eye(n), -np.eye(n)]), self.x0.copy())
+            identity = _Affine(norm_columns, np.hstack([np.eye(n), -np.eye(n)]), self.x0.copy())
         activations = identity
-        pre_activations: list[Affine] = []
+        pre_activations: list[_Affine] = []
         n_binaries = 0
         pair = np.array([[1.0, -1.0]])
         for k in range(n_layers):
             lo, hi = lows[k], highs[k]
             matrix, offset = activations.of(model.coefs_[k], model.intercepts_[k])
-            pre_activations.append(Affine(activations.columns, matrix, offset))
+            pre_activations.append(_Affine(activations.columns, matrix, offset))
             open_ = np.flatnonzero((lo < 0) & (hi > 0))
             z = program.variables(lo[open_], hi[open_])
             # z = (the affine expression): the only dense rows; each ReLU row below has two
@@ -211,7 +211,7 @@ class Region:
             matrix, offset = matrix * on[:, None], offset * on
             own = np.zeros((len(lo), len(open_)))
             own[open_, np.arange(len(open_))] = 1.0
-            activations = Affine(np.concatenate([activations.columns, a]),
+            activations = _Affine(np.concatenate([activations.columns, a]),
                                   np.hstack([matrix, own]), offset)
         return Encoded(program, activations, norm_columns, n_binaries, pre_activations,
                         identity)
@@ -260,7 +260,7 @@ class NetworkProgram(NamedTuple):
     """
 
     program: Program
-    activations: Affine
+    activations: _Affine
     margins: np.ndarray
     offsets: np.ndarray
     targets: list[int]
@@ -271,7 +271,7 @@ class NetworkProgram(NamedTuple):
     lows: list[np.ndarray]
     highs: list[np.ndarray]
     logit_margin: tuple[np.ndarray, np.ndarray]
-    input: Affine
+    input: _Affine
 
 
 def predicted_index(model: MLPClassifier, x: np.ndarray) -> int:
@@ -287,7 +287,7 @@ def network_program(model: MLPClassifier, region: Region, method: str, margin: f
     lows, highs = hidden_bounds(model, region, method)
     encoded = region.encode(model, lows, highs, len(lows), with_size=with_size)
     last = encoded.activations
-    W, b = output_weights(model)
+    W, b = _output_weights(model)
     W_margin, b_margin = W - W[:, [predicted]], b - b[predicted]  # logit_t - logit_predicted
     d_low, d_high = interval(W_margin, b_margin, np.maximum(lows[-1], 0.0),
                               np.maximum(highs[-1], 0.0))
@@ -305,7 +305,7 @@ def network_program(model: MLPClassifier, region: Region, method: str, margin: f
                            (W_margin, b_margin), encoded.input)
 
 
-def add_target_row(program: Program, activations: Affine,
+def _add_target_row(program: Program, activations: _Affine,
                     logit_margin: tuple[np.ndarray, np.ndarray], target: int,
                     margin: float) -> None:
     """Add to ``program`` the row "``logit_target - logit_predicted >= margin``", the logits
@@ -315,7 +315,7 @@ def add_target_row(program: Program, activations: Affine,
     program.rows(matrix, activations.columns, margin - offset, np.inf)
 
 
-def bounds_reaching(model: MLPClassifier, region: Region, network: NetworkProgram,
+def _bounds_reaching(model: MLPClassifier, region: Region, network: NetworkProgram,
                      target: int, margin: float, rounds: int = TARGET_BOUND_ROUNDS):
     """Hidden bounds over the changes in the region that reach ``target``, or None if none does.
 
@@ -330,12 +330,12 @@ def bounds_reaching(model: MLPClassifier, region: Region, network: NetworkProgra
     """
     lows = [low.copy() for low in network.lows]
     highs = [high.copy() for high in network.highs]
-    n_open = count_open(lows, highs)
+    n_open = _count_open(lows, highs)
     for _ in range(rounds):
         if region.left() <= 0:
             break
         encoded = region.encode(model, lows, highs, len(lows), with_size=False)
-        add_target_row(encoded.program, encoded.activations, network.logit_margin, target,
+        _add_target_row(encoded.program, encoded.activations, network.logit_margin, target,
                         margin)
         relaxation = region.relaxation(encoded.program)
         for lo, hi, pre in zip(lows, highs, encoded.pre_activations):
@@ -345,13 +345,13 @@ def bounds_reaching(model: MLPClassifier, region: Region, network: NetworkProgra
                 if found is None:
                     return None
                 lo[j], hi[j] = found
-        n_open, before = count_open(lows, highs), n_open
+        n_open, before = _count_open(lows, highs), n_open
         if n_open == before:
             break
     return lows, highs
 
 
-def count_open(lows: list[np.ndarray], highs: list[np.ndarray]) -> int:
+def _count_open(lows: list[np.ndarray], highs: list[np.ndarray]) -> int:
     """How many hidden units the bounds leave of open sign (``low < 0 < high``)."""
     return sum(int(np.sum((lo < 0) & (hi > 0))) for lo, hi in zip(lows, highs))
 
@@ -361,14 +361,14 @@ def program_reaching(model: MLPClassifier, region: Region, network: NetworkProgr
                       with_size: bool = True) -> Encoded | None:
     """The program of the changes in the region (with the norm's columns unless
     ``with_size=False``) that reach ``target``, over bounds tightened for that class with
-    ``method="lp"`` (:func:`bounds_reaching`); None if no change in the region reaches it."""
+    ``method="lp"`` (:func:`_bounds_reaching`); None if no change in the region reaches it."""
     bounds = (network.lows, network.highs)
     if method == "lp":
-        bounds = bounds_reaching(model, region, network, target, margin)
+        bounds = _bounds_reaching(model, region, network, target, margin)
         if bounds is None:
             return None
     encoded = region.encode(model, *bounds, len(bounds[0]), with_size=with_size)
-    add_target_row(encoded.program, encoded.activations, network.logit_margin, target,
+    _add_target_row(encoded.program, encoded.activations, network.logit_margin, target,
                     margin)
     return encoded
 
@@ -399,9 +399,9 @@ def region_minimum(model: MLPClassifier, x0: np.ndarray, x_fooling: np.ndarray, 
         on = lo >= 0
         program.rows(pre.matrix[on], pre.columns, -pre.offset[on], np.inf)
         program.rows(pre.matrix[~on], pre.columns, -np.inf, -pre.offset[~on])
-    W, b = output_weights(model)
+    W, b = _output_weights(model)
     logit_margin = (W - W[:, [predicted]], b - b[predicted])
-    add_target_row(program, encoded.activations, logit_margin, target, margin)
+    _add_target_row(program, encoded.activations, logit_margin, target, margin)
     found = program.solve(program.objective(encoded.norm_columns, 1.0), False, time_limit)
     if found.x is None:
         return None

@@ -34,7 +34,7 @@ def change_size(change: np.ndarray, norm: str) -> float:
     return float(np.abs(change).max() if norm == "inf" else np.abs(change).sum())
 
 
-def solve_row(model: MLPClassifier, x0: np.ndarray, region: Region, method: str,
+def _solve_row(model: MLPClassifier, x0: np.ndarray, region: Region, method: str,
                formulation: str, margin: float, mip_rel_gap: float,
                known: np.ndarray | None = None) -> dict:
     """The exact search for one row, until the region's deadline; a dict of the
@@ -184,16 +184,16 @@ def search_row(model: MLPClassifier, x0: np.ndarray, region: Region, method: str
     # a little room beyond the attack's size: its change must stay feasible with the margin
     high = min(region.eps_high * (1 + 1e-3) + 1e-6, full)
     box = Region(x0, region.norm, region.eps_low, high, region.clip, deadline)
-    result = solve_row(model, x0, box, method, formulation, margin, mip_rel_gap, known)
+    result = _solve_row(model, x0, box, method, formulation, margin, mip_rel_gap, known)
     if result["status"] == "no adversarial" and high < full:
         box = Region(x0, region.norm, region.eps_low, full, region.clip, deadline)
-        result = solve_row(model, x0, box, method, formulation, margin, mip_rel_gap, known)
+        result = _solve_row(model, x0, box, method, formulation, margin, mip_rel_gap, known)
     lower = result["lower_bound"]
     for _ in range(MARGIN_RETRIES):
         if result["status"] != "unverified" or box.left() <= 0:
             break
         margin *= 10.0
-        result = solve_row(model, x0, box, method, formulation, margin, mip_rel_gap, known)
+        result = _solve_row(model, x0, box, method, formulation, margin, mip_rel_gap, known)
         result["lower_bound"] = lower = min(lower, result["lower_bound"])
         if result["status"] == "optimal" and result["eps"] - lower > mip_rel_gap * result["eps"]:
             result["status"] = "time limit"  # verified, but not proven within the gap

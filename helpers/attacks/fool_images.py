@@ -12,7 +12,7 @@ here draws (see :mod:`helpers.plotting`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from scipy.optimize import minimize
@@ -127,40 +127,104 @@ def fool_image(
     check_class(model, target_class, "target_class")
     labels = np.asarray([target_class])
     x0 = starting_image(start, n_features, (low, high), random_state, "fool_image")
-    goal = -np.log(confidence)
 
     def loss_and_gradient(z: np.ndarray) -> tuple[float, np.ndarray]:
         loss, gradient = gradients.loss_and_input_gradient(model, z[np.newaxis], labels)
         return float(loss[0]), gradient[0]
 
+    # Saturated units give tiny gradients: do not stop on a small gradient; stop on a plateau
+    # of the loss instead (``tol``, see the docstring).
+    return climb_to_confidence(
+        loss_and_gradient, x0, target_class, confidence, (low, high), max_iter,
+        probability=lambda z: float(np.exp(-loss_and_gradient(z)[0])),
+        loss_goal=-np.log(confidence), ftol=tol,
+    )
+
+
+def climb_to_confidence(
+    loss_and_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    x0: np.ndarray,
+    target: Any,
+    confidence: float,
+    box: tuple[float, float],
+    max_iter: int,
+    probability: Callable[[np.ndarray], float],
+    loss_goal: float | None = None,
+    ftol: float | None = None,
+) -> FoolImage:
+    """The L-BFGS-B search of every gradient fool search of the series, from ``x0`` in the box.
+
+    Minimises ``loss_and_gradient`` (a loss that falls as the target's probability rises) with
+    L-BFGS-B inside ``box``, stopping as soon as the image is confident; it does not stop on a
+    small gradient (``gtol=1e-14``: saturated units give tiny ones). :func:`fool_image` and
+    :func:`helpers.adaptive.adaptive_fool_image` are this search with their own loss. Arguments
+    are not checked here: the callers do it.
+
+    Parameters
+    ----------
+    loss_and_gradient : callable
+        ``loss_and_gradient(x)`` for one image ``x`` of shape (n_features,): the loss (float) and
+        its gradient, shape (n_features,).
+    x0 : ndarray of shape (n_features,)
+        The start, inside ``box``.
+    target : label
+        The class aimed at (stored in the result).
+    confidence : float
+        The probability to reach, in (0, 1).
+    box : (low, high)
+    max_iter : int
+        L-BFGS-B's iterations, >= 1.
+    probability : callable
+        ``probability(x)``: the model's probability of ``target`` at ``x``.
+    loss_goal : float, optional
+        A loss at or below which an image is confident (``-log(confidence)`` when the loss is
+        ``-log P(target)``): checked at ``x0`` and after every iteration. None: check
+        ``probability(x) >= confidence`` instead.
+    ftol : float, optional
+        L-BFGS-B's ``ftol`` (stop once an iteration gains less); None: scipy's default.
+
+    Returns
+    -------
+    FoolImage
+        ``outcome``: ``"reached"`` (``probability >= confidence``), ``"budget"`` (``max_iter``
+        ran out) or ``"plateau"`` (L-BFGS-B stopped without progress).
+    """
+    low, high = box
+
+    def confident(x: np.ndarray, loss: float | None = None) -> bool:
+        if loss_goal is None:
+            return probability(x) >= confidence
+        return (loss_and_gradient(x)[0] if loss is None else loss) <= loss_goal
+
     def stop_when_confident(intermediate_result: Any) -> None:
-        if intermediate_result.fun <= goal:
+        if confident(intermediate_result.x, intermediate_result.fun):
             raise StopIteration
 
-    if loss_and_gradient(x0)[0] <= goal:
+    if confident(x0):
         image, n_iter, out_of_budget = x0.copy(), 0, False
     else:
+        options = {"maxiter": max_iter, "gtol": 1e-14}
+        if ftol is not None:
+            options["ftol"] = ftol
         search = minimize(
             loss_and_gradient,
             x0,
             jac=True,
             method="L-BFGS-B",
-            bounds=[(low, high)] * n_features,
+            bounds=[(low, high)] * len(x0),
             callback=stop_when_confident,
-            # Saturated units give tiny gradients: do not stop on a small gradient; stop on a
-            # plateau of the loss instead (see the docstring).
-            options={"maxiter": max_iter, "gtol": 1e-14, "ftol": tol},
+            options=options,
         )
         # L-BFGS-B's status 1: the iterations (or evaluations) ran out; 0 and 2: no progress
         image, n_iter = np.clip(search.x, low, high), int(search.nit)
         out_of_budget = search.status == 1
-    probability = float(np.exp(-loss_and_gradient(image)[0]))
-    reached = probability >= confidence
+    reached_probability = probability(image)
+    reached = reached_probability >= confidence
     return FoolImage(
         image=image,
         start=x0,
-        target=target_class,
-        probability=probability,
+        target=target,
+        probability=reached_probability,
         reached=reached,
         n_iter=n_iter,
         outcome="reached" if reached else "budget" if out_of_budget else "plateau",

@@ -7,7 +7,7 @@ inside ``clip`` unless it is None. Nothing here draws (see :mod:`helpers.plottin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -130,6 +130,80 @@ def fgsm(
     return X_adv if clip is None else np.clip(X_adv, *clip)
 
 
+def projected_gradient_ascent(
+    objective: Callable[[np.ndarray], tuple[np.ndarray | None, np.ndarray]],
+    X: np.ndarray,
+    start: np.ndarray,
+    eps: float | np.ndarray,
+    step: float | np.ndarray,
+    n_steps: int,
+    norm: float = np.inf,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+    keep_best: bool = True,
+) -> np.ndarray:
+    """The loop of every PGD of the series: climb ``objective`` in the ``eps``-ball around ``X``.
+
+    From ``start`` (clipped into the box), ``n_steps`` times: move by ``step`` along the steepest
+    unit step of the gradient in ``norm`` (the sign of it, :func:`gradient_sign`, for
+    L-infinity), project the change back into the ``eps``-ball around ``X``, then into the box
+    ``clip``. :func:`pgd`, :func:`surrogate_pgd` and :func:`helpers.adaptive.adaptive_pgd` are
+    this loop with their own objective. Arguments are not checked here: the callers do it.
+
+    Parameters
+    ----------
+    objective : callable
+        ``objective(X_adv)`` returns ``(value, gradient)`` for the rows of ``X_adv``: the values
+        to climb, shape (n_samples,) (None when ``keep_best`` is False), and their input
+        gradients, shape (n_samples, n_features).
+    X : ndarray of shape (n_samples, n_features)
+        The centres of the balls.
+    start : ndarray of shape (n_samples, n_features)
+        The first iterate.
+    eps : float or ndarray of shape (n_samples, 1)
+        Radius of the ball (one for all rows, or one per row), in ``norm``.
+    step : float or ndarray of shape (n_samples, 1)
+        Size of each step, in ``norm``.
+    n_steps : int
+        Steps taken, >= 1.
+    norm : {np.inf, 2.0}, default np.inf
+    clip : (low, high) or None, default (0, 1)
+        The box; None: no box.
+    keep_best : bool, default True
+        Return each row's iterate with the highest value, the last one included (``n_steps +
+        1`` evaluations); False: the last iterate (``n_steps`` evaluations of the gradient).
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+    """
+    X_adv = start if clip is None else np.clip(start, *clip)
+    best, best_value = X_adv.copy(), np.full(len(X), -np.inf)
+    for _ in range(n_steps):
+        value, gradient = objective(X_adv)
+        if keep_best:
+            better = value > best_value
+            best[better], best_value[better] = X_adv[better], value[better]
+        X_adv = X + _project(X_adv + step * _steepest_step(gradient, norm) - X, eps, norm)
+        if clip is not None:
+            X_adv = np.clip(X_adv, *clip)
+    if not keep_best:
+        return X_adv
+    value, _ = objective(X_adv)
+    better = value > best_value
+    best[better] = X_adv[better]
+    return best
+
+
+def _random_start(X: np.ndarray, eps: np.ndarray, norm: float, random_state: int) -> np.ndarray:
+    """A uniform random point of each row's L-infinity ball, or (L2) a random direction of its
+    ball at a uniform radius; ``eps`` of shape (n_samples, 1)."""
+    rng = np.random.default_rng(random_state)
+    if np.isinf(norm):
+        return X + rng.uniform(-eps, eps, size=X.shape)
+    direction = _steepest_step(rng.normal(size=X.shape), 2.0)
+    return X + direction * eps * rng.uniform(size=(len(X), 1))
+
+
 def pgd(
     model: Any,
     X: Any,
@@ -185,27 +259,10 @@ def pgd(
     step = 2.5 * eps / n_steps if step is None else check_eps(step, "step")
     target = gradients.class_indices(model, y, len(X))
     labels = np.asarray(model.classes_)[target]
-    delta = np.zeros_like(X)
-    if random_start:
-        rng = np.random.default_rng(random_state)
-        if np.isinf(norm):
-            delta = rng.uniform(-eps, eps, size=X.shape)
-        else:
-            direction = _steepest_step(rng.normal(size=X.shape), 2.0)
-            delta = direction * eps * rng.uniform(size=(len(X), 1))
-    X_adv = X + delta if clip is None else np.clip(X + delta, *clip)
-    best, best_loss = X_adv.copy(), np.full(len(X), -np.inf)
-    for _ in range(n_steps):
-        loss, gradient = gradients.loss_and_input_gradient(model, X_adv, labels)
-        better = loss > best_loss
-        best[better], best_loss[better] = X_adv[better], loss[better]
-        X_adv = X + _project(X_adv + step * _steepest_step(gradient, norm) - X, eps, norm)
-        if clip is not None:
-            X_adv = np.clip(X_adv, *clip)
-    loss, _ = gradients.loss_and_input_gradient(model, X_adv, labels)
-    better = loss > best_loss
-    best[better] = X_adv[better]
-    return best
+    start = _random_start(X, eps, norm, random_state) if random_start else X
+    return projected_gradient_ascent(
+        lambda X_adv: gradients.loss_and_input_gradient(model, X_adv, labels),
+        X, start, eps, step, n_steps, norm, clip)
 
 
 def surrogate_pgd(
@@ -262,22 +319,11 @@ def surrogate_pgd(
     n_steps = check_positive_int(n_steps, "n_steps")
     X, clip = prepare_rows(model, X, clip)
     eps = check_eps_per_row(eps, len(X))
-    step = 2.5 * eps / n_steps
-    X_adv = X.copy()
-    if random_start:
-        X_adv = X + np.random.default_rng(random_state).uniform(-eps, eps, size=X.shape)
-    if clip is not None:
-        X_adv = np.clip(X_adv, *clip)
-    best, best_margin = X_adv.copy(), np.full(len(X), -np.inf)
-    for _ in range(n_steps + 1):
-        margin, gradient = gradients.margin_and_surrogate_gradient(model, X_adv, y, target,
-                                                                   relu_slope)
-        better = margin > best_margin
-        best[better], best_margin[better] = X_adv[better], margin[better]
-        X_adv = X + np.clip(X_adv + step * gradient_sign(gradient) - X, -eps, eps)
-        if clip is not None:
-            X_adv = np.clip(X_adv, *clip)
-    return best
+    start = _random_start(X, eps, np.inf, random_state) if random_start else X
+    return projected_gradient_ascent(
+        lambda X_adv: gradients.margin_and_surrogate_gradient(model, X_adv, y, target,
+                                                              relu_slope),
+        X, start, eps, 2.5 * eps / n_steps, n_steps, np.inf, clip)
 
 
 @dataclass(frozen=True)

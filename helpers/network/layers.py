@@ -128,7 +128,7 @@ def forward_pass(
 ) -> ForwardPass:
     """Run ``H``, the activations of layer ``start``, forward to layer ``stop``, keeping every layer.
 
-    The one forward pass of the package: :func:`propagate`, :func:`pre_activation` and the input
+    The one forward pass of the package: :func:`propagate`, :func:`_pre_activation` and the input
     gradients of :mod:`helpers.gradients` all read it.
 
     Parameters
@@ -177,7 +177,7 @@ def forward_pass(
     return ForwardPass(start=start, activations=activations, pre_activations=pre_activations)
 
 
-def logit_bounds(
+def _logit_bounds(
     model: MLPClassifier, low: np.ndarray, high: np.ndarray, start: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Bounds on the logits of every input whose layer-``start`` activations lie in a box.
@@ -243,7 +243,7 @@ def logit_bounds(
 def box_keeps_class(
     model: MLPClassifier, low: np.ndarray, high: np.ndarray, predicted: np.ndarray, start: int = 0
 ) -> np.ndarray:
-    """Whether :func:`logit_bounds` prove that every input of each box keeps its predicted class.
+    """Whether :func:`_logit_bounds` prove that every input of each box keeps its predicted class.
 
     Parameters
     ----------
@@ -264,10 +264,10 @@ def box_keeps_class(
     Raises
     ------
     ValueError
-        As :func:`logit_bounds`, or if ``predicted`` is not one position in ``model.classes_``
+        As :func:`_logit_bounds`, or if ``predicted`` is not one position in ``model.classes_``
         per box.
     """
-    lower, upper = logit_bounds(model, low, high, start)
+    lower, upper = _logit_bounds(model, low, high, start)
     predicted = np.asarray(predicted)
     n_classes = len(model.classes_)
     if predicted.shape != (len(lower),):
@@ -289,7 +289,7 @@ def box_keeps_class(
     return lower[rows, predicted] - rivals.max(axis=1) > 1e-9
 
 
-def pre_activation(model: MLPClassifier, X: np.ndarray, layer: int) -> np.ndarray:
+def _pre_activation(model: MLPClassifier, X: np.ndarray, layer: int) -> np.ndarray:
     """Weighted input of layer ``layer`` (before its activation): ``h_{k-1} W_k + b_k``.
 
     Parameters

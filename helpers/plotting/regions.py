@@ -143,9 +143,9 @@ def _draw_overlays(
             raise ValueError(
                 "perturbations must be a pair (X_from, delta) of arrays of shape (n, 2)."
             ) from None
-        plot_perturbations(start, delta, ax=ax)
+        _plot_perturbations(start, delta, ax=ax)
     if points is not None:
-        plot_points(points, point_labels, ax=ax)
+        _plot_points(points, point_labels, ax=ax)
     if bounds is not None:
         plot_activation_bounds(bounds, ax=ax)
 
@@ -170,7 +170,7 @@ def plot_decision_regions(
         Observations of shape (n_samples, 2) and their labels, drawn on top.
     ax : Axes, optional
     points : array-like of shape (n_points, 2), optional
-        Points to mark with crosses (for example fools), see :func:`plot_points`.
+        Points to mark with crosses (for example fools), see :func:`_plot_points`.
     point_labels : sequence of str, optional
         One annotation per point.
     bounds : (float, float), optional
@@ -178,7 +178,7 @@ def plot_decision_regions(
         see :func:`plot_activation_bounds`.
     perturbations : (X_from, delta), optional
         Arrays of shape (n, 2): arrows from ``X_from`` to ``X_from + delta``, see
-        :func:`plot_perturbations`.
+        :func:`_plot_perturbations`.
 
     Returns
     -------
@@ -321,7 +321,7 @@ def plot_probability_map(
         Draw a dashed contour where the maximum probability reaches this level (None: no line).
     ax : Axes, optional
     points : array-like of shape (n_points, 2), optional
-        Points to mark with crosses (for example fools), see :func:`plot_points`.
+        Points to mark with crosses (for example fools), see :func:`_plot_points`.
     point_labels : sequence of str, optional
         One annotation per point.
     bounds : (float, float), optional
@@ -329,7 +329,7 @@ def plot_probability_map(
         see :func:`plot_activation_bounds`.
     perturbations : (X_from, delta), optional
         Arrays of shape (n, 2): arrows from ``X_from`` to ``X_from + delta``, see
-        :func:`plot_perturbations`.
+        :func:`_plot_perturbations`.
 
     Returns
     -------
@@ -355,7 +355,7 @@ def plot_probability_map(
     return ax
 
 
-def plot_points(
+def _plot_points(
     points: Any,
     labels: Sequence[str] | None = None,
     color: str = "red",
@@ -391,7 +391,7 @@ def plot_points(
     return ax
 
 
-def plot_perturbations(
+def _plot_perturbations(
     X: Any, delta: Any, ax: Axes | None = None, color: str = "black"
 ) -> Axes:
     """Draw each perturbation as an arrow from a point to the point it is moved to.

@@ -1,21 +1,21 @@
-"""The remedies notebook's evaluation over seeds: the spread the notebook quotes.
+"""The remedies notebooks' evaluation over seeds: the spread notebooks 09 and 10 quote.
 
 Usage (from the repository root, in the project's environment)::
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/remedies.py
 
-For every seed of ``SEEDS`` (the notebook's own seed, 21, first) the script fits every model of
+For every seed of ``SEEDS`` (the notebooks' own seed, 21, first) the script fits every model of
 ``helpers.scorecard.fit_remedy_models`` with that seed (the networks' initialisation and
 batches, the mixtures' initialisation), draws new noise images and photo patches with it, and
-computes exactly what notebook 09 computes for its one seed, with the same helpers and
+computes exactly what notebooks 09 and 10 compute for their one seed, with the same helpers and
 settings (``helpers.scorecard``, ``helpers.adaptive``). The train/test split of the digits is
 the series' (``random_state=0``) for every seed. Results go to
 ``benchmarks/results/remedies.csv`` (one row per seed, model and measurement), which the
-notebook reads, and ``benchmarks/results/remedies.md`` (median [min, max] over the seeds;
+notebooks read, and ``benchmarks/results/remedies.md`` (median [min, max] over the seeds;
 ``--markdown-only`` rewrites it from the CSV). On 2 shared cores with one BLAS thread the eleven
 seeds take about ten minutes.
 
-Besides the notebook's table, every seed records what the notebook's statements about other
+Besides notebook 10's table, every seed records what the notebooks' statements about other
 seeds need: each model's smallest class recall and where that class's digits went (a training
 that collapsed, :data:`COLLAPSED_RECALL`, is counted and named, not mixed into medians), where
 the ReLU network's rays settle in their last linear region (``helpers.ood.relu_ray_limits``),
@@ -48,7 +48,7 @@ COLLAPSED_RECALL = 0.5
 #: Scales from which clip(alpha * noise) is mostly ink: at alpha = 10 every pixel of noise above
 #: 0.1 is clipped to 1.
 INK_ALPHA = 10.0
-#: The settings notebook 09 uses; change them in both places together.
+#: The settings notebooks 09 and 10 use; change them in all three places together.
 N_NOISE = 60
 N_OUTSIDERS = 300
 ALPHAS = np.geomspace(1.0, 1e4, 13)
@@ -72,7 +72,7 @@ def digits() -> tuple[np.ndarray, ...]:
 
 
 def evaluate_seed(seed: int) -> pd.DataFrame:
-    """Every measurement of notebook 09 for one seed, long format (model, measurement, value)."""
+    """Every measurement of notebooks 09 and 10 for one seed, long format (model, measurement, value)."""
     X_train, X_test, y_train, y_test, X_unseen = digits()
     rng = np.random.default_rng(seed)
     fitted = scorecard.fit_remedy_models(X_train, y_train, random_state=seed)
@@ -140,7 +140,7 @@ def evaluate_seed(seed: int) -> pd.DataFrame:
 
 
 def fool_summary(found: pd.DataFrame) -> dict[str, float]:
-    """What notebook 09 reads from one model's best fools (:func:`helpers.fools.best_fools`).
+    """What notebook 10 reads from one model's best fools (:func:`helpers.fools.best_fools`).
 
     Returns
     -------

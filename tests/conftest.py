@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from helpers import data, models  # noqa: E402
@@ -56,8 +57,26 @@ def load_benchmark_script(name: str) -> ModuleType:
 
 @pytest.fixture(scope="session")
 def remedies_script() -> ModuleType:
-    """``benchmarks/remedies.py``, which writes the table notebook 09 reads its seeds from."""
+    """``benchmarks/remedies.py``, which writes the table notebooks 09 and 10 read their seeds from."""
     return load_benchmark_script("remedies")
+
+
+@pytest.fixture(scope="session")
+def remedies_per_seed(remedies_script) -> pd.DataFrame:
+    """That table as notebooks 09 and 10 read it: (model, measurement) rows, one column per seed."""
+    table = pd.read_csv(remedies_script.CSV)
+    assert sorted(table["seed"].unique()) == sorted(remedies_script.SEEDS)
+    return table.pivot_table(index=["model", "measurement"], columns="seed", values="value")
+
+
+@pytest.fixture(scope="session")
+def remedies_collapsed(remedies_per_seed, remedies_script) -> pd.DataFrame:
+    """True where a model's training collapsed: the eight models as rows, in the notebooks'
+    order, seeds as columns."""
+    models_in_order = ["logistic regression", "identity network", "tanh network", "ReLU network",
+                       "RBF SVM", "RBF SVM on layer 3", "density-gated", "Meinke-Hein (ReLU)"]
+    recall = remedies_per_seed.xs("smallest class recall", level="measurement").loc[models_in_order]
+    return recall < remedies_script.COLLAPSED_RECALL
 
 
 @pytest.fixture(scope="session")

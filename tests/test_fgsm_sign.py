@@ -1,7 +1,7 @@
 """helpers.scorecard.fgsm_mistakes: a gradient component that is only rounding moves no pixel.
 
 A density's gradient has components 1e-40 times its largest, whose sign the numeric kernels'
-rounding decides (notebook 09's density-gated model: an FGSM error of 0.246 with one BLAS thread,
+rounding decides (notebook 10's density-gated model: an FGSM error of 0.246 with one BLAS thread,
 0.244 with two). Below attacks.SIGN_RTOL times the row's largest a component counts as 0.
 """
 

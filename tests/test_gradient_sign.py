@@ -3,7 +3,7 @@ sign count as 0 (``attacks.gradient_sign``), in every attack that steps along a 
 
 A gradient component that is 0 in exact arithmetic (a pixel no weight reads) comes out of floating
 point as, say, +1e-25 or -1e-25, depending on the order of the sums: on the number of BLAS threads
-or the CPU's kernels (notebook 09's FGSM error rate moved from 0.246 to 0.244 with the thread
+or the CPU's kernels (notebook 10's FGSM error rate moved from 0.246 to 0.244 with the thread
 count). The tests plant such components and flip their signs, as another machine would.
 """
 

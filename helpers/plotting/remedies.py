@@ -1,4 +1,4 @@
-"""Figures of the remedies notebook: confidence along rays, and one evaluation table as a heat map."""
+"""Figures of the remedies notebooks: confidence along rays (09), and one evaluation table as a heat map (10)."""
 
 from __future__ import annotations
 

@@ -80,6 +80,16 @@ def remedies_collapsed(remedies_per_seed, remedies_script) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def remedies_kept(remedies_per_seed, remedies_collapsed):
+    """``remedies_kept(measurement)``: one measurement of that table, models as rows, NaN where
+    the training collapsed (as notebooks 09 and 10 leave those out)."""
+    def kept(measurement: str) -> pd.DataFrame:
+        one = remedies_per_seed.xs(measurement, level="measurement").loc[remedies_collapsed.index]
+        return one.where(~remedies_collapsed)
+    return kept
+
+
+@pytest.fixture(scope="session")
 def seeds_script() -> ModuleType:
     """``benchmarks/seeds.py``, the script that recomputes the seed-dependent statements."""
     return load_benchmark_script("seeds")

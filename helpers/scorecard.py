@@ -333,8 +333,22 @@ def fit_networks(
     return {name: builders[name]().fit(X, y) for name in names}
 
 
+#: The remedies :func:`fit_remedies` fits, in the order of the evaluation table, and the network
+#: each is built on (None: on the pixels alone).
+REMEDY_NAMES: dict[str, str | None] = {
+    "RBF SVM": None,
+    "RBF SVM on layer 3": "identity network",
+    "density-gated": None,
+    "Meinke-Hein (ReLU)": "ReLU network",
+}
+
+
 def fit_remedies(
-    X: Any, y: Any, networks: dict[str, Any], random_state: int = models.MNIST_SEED
+    X: Any,
+    y: Any,
+    networks: dict[str, Any],
+    random_state: int = models.MNIST_SEED,
+    names: Sequence[str] = tuple(REMEDY_NAMES),
 ) -> dict[str, Any]:
     """Fit the four remedies the notebook evaluates, on top of :func:`fit_networks`' networks.
 
@@ -348,33 +362,43 @@ def fit_remedies(
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     networks : dict
-        From :func:`fit_networks`, fitted on the same ``(X, y)``.
+        From :func:`fit_networks`, fitted on the same ``(X, y)``; only the networks the remedies
+        in ``names`` are built on are needed.
     random_state : int, default 21
         Seed of the mixtures and of the Meinke-Hein model's out inputs.
+    names : sequence of str, default all of :data:`REMEDY_NAMES`
+        Which of them to fit (notebook 09 needs two).
 
     Returns
     -------
     dict of str to fitted estimator
-        "RBF SVM", "RBF SVM on layer 3", "density-gated", "Meinke-Hein (ReLU)".
+        Keyed by ``names``, in the order given.
 
     Raises
     ------
     ValueError
-        If ``networks`` lacks a network a remedy is built on.
+        If a name is not one of :data:`REMEDY_NAMES`, or ``networks`` lacks a network a remedy
+        in ``names`` is built on.
     """
-    _check_networks(networks, ("identity network", "ReLU network"))
+    if isinstance(names, str):
+        raise TypeError(f"names must be a list of remedy names, e.g. [{names!r}]; got a string.")
+    unknown = [name for name in names if name not in REMEDY_NAMES]
+    if unknown:
+        raise ValueError(f"unknown remedy name(s) {unknown}; use some of {list(REMEDY_NAMES)}.")
+    _check_networks(networks, tuple(dict.fromkeys(
+        REMEDY_NAMES[name] for name in names if REMEDY_NAMES[name] is not None)))
     seed = int(random_state)
-    svm = CalibratedClassifierCV(SVC(kernel="rbf", gamma="scale"), method="sigmoid", cv=5,
-                                 ensemble=False)
-    density = models.mnist_digit_density().set_params(random_state=seed)
-    return {
-        "RBF SVM": svm.fit(X, y),
-        "RBF SVM on layer 3": HiddenLayerRBFClassifier(
-            FrozenEstimator(networks["identity network"])).fit(X, y),
-        "density-gated": DensityGatedClassifier(density).fit(X, y),
-        "Meinke-Hein (ReLU)": MeinkeHeinClassifier(
-            FrozenEstimator(networks["ReLU network"]), random_state=seed).fit(X, y),
+    builders = {
+        "RBF SVM": lambda: CalibratedClassifierCV(
+            SVC(kernel="rbf", gamma="scale"), method="sigmoid", cv=5, ensemble=False),
+        "RBF SVM on layer 3": lambda: HiddenLayerRBFClassifier(
+            FrozenEstimator(networks["identity network"])),
+        "density-gated": lambda: DensityGatedClassifier(
+            models.mnist_digit_density().set_params(random_state=seed)),
+        "Meinke-Hein (ReLU)": lambda: MeinkeHeinClassifier(
+            FrozenEstimator(networks["ReLU network"]), random_state=seed),
     }
+    return {name: builders[name]().fit(X, y) for name in names}
 
 
 def fit_remedy_models(X: Any, y: Any, random_state: int = models.MNIST_SEED) -> dict[str, Any]:

@@ -323,3 +323,18 @@ def test_fit_networks_refuses_labels_one_row_short(blobs):
     X, y = blobs
     with pytest.raises(ValueError, match=r"y must have shape \(180,\), one label per row of X"):
         scorecard.fit_networks(X, y[:-1], names=["logistic regression"])
+
+
+def test_fit_remedies_fits_the_remedies_named_needing_only_their_networks(blobs):
+    X, y = blobs
+    relu = MLPClassifier((8,), max_iter=2000, random_state=0).fit(X, y)
+    fitted = scorecard.fit_remedies(X, y, {"ReLU network": relu}, random_state=0,
+                                    names=["Meinke-Hein (ReLU)", "RBF SVM"])
+    assert list(fitted) == ["Meinke-Hein (ReLU)", "RBF SVM"]  # no identity network needed
+    assert fitted["Meinke-Hein (ReLU)"].predict_proba(X).shape == (len(X), len(np.unique(y)))
+    with pytest.raises(ValueError, match=r"networks lacks \['identity network'\]"):
+        scorecard.fit_remedies(X, y, {"ReLU network": relu}, names=["RBF SVM on layer 3"])
+    with pytest.raises(ValueError, match=r"unknown remedy name\(s\) \['SVM'\]"):
+        scorecard.fit_remedies(X, y, {"ReLU network": relu}, names=["SVM"])
+    with pytest.raises(TypeError, match="list of remedy names"):
+        scorecard.fit_remedies(X, y, {"ReLU network": relu}, names="density-gated")
